@@ -1,0 +1,28 @@
+/* The coffer command-line tool: shared declarations for command modules. */
+#ifndef COFFER_CLI_CLI_H
+#define COFFER_CLI_CLI_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+
+struct cli_command {
+	const char *group;	/* "mnemonic", "psbt", ...; NULL for a top-level command */
+	const char *name;
+	int (*fn)(int argc, char **argv);	/* argv[0] is the command name */
+	const char *usage;	/* argument synopsis for `coffer help` */
+	const char *summary;	/* one line */
+};
+
+/* Print "coffer: <what>: <reason>" to stderr and return exit status 1. */
+int cli_fail(const char *what, int code);
+/* Print "coffer: <message>" to stderr and return exit status 2 (usage error). */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read all of stdin (at most max bytes) into b. */
+int cli_read_stdin(struct cbuf *b, size_t max);
+/* Read a whole file (at most max bytes) into b; secret buffers are never copied unwiped. */
+int cli_read_file(struct cbuf *b, const char *path, size_t max);
+/* Drop leading and trailing ASCII whitespace from b in place (keeps it NUL-terminated). */
+void cli_trim(struct cbuf *b);
+
+#endif

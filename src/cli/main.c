@@ -1,0 +1,166 @@
+/*
+ * coffer: the command-line tool. Commands are a table; `coffer help` and usage
+ * errors are generated from it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/err.h"
+#include "common/secmem.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cli_command commands[] = {
+	{ NULL, "help", cmd_help, "", "show this help" },
+	{ NULL, "version", cmd_version, "", "print the version" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int
+cli_fail(const char *what, int code)
+{
+	fprintf(stderr, "coffer: %s: %s (%s)\n", what, coffer_err_msg(code), coffer_err_name(code));
+	return 1;
+}
+
+int
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("coffer: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see `coffer help`)\n", stderr);
+	return 2;
+}
+
+static int
+read_fd(struct cbuf *b, int fd, size_t max)
+{
+	uint8_t chunk[4096];
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = COFFER_ERR_IO;
+			break;
+		}
+		if (n == 0) {
+			ret = cbuf_put_u8(b, 0);	/* NUL-terminate for text users */
+			if (ret == 0)
+				b->len--;
+			break;
+		}
+		if (b->len + (size_t)n > max) {
+			ret = COFFER_ERR_TOO_LARGE;
+			break;
+		}
+		if ((ret = cbuf_put(b, chunk, (size_t)n)) != 0)
+			break;
+	}
+	secure_wipe(chunk, sizeof(chunk));
+	return ret;
+}
+
+int
+cli_read_stdin(struct cbuf *b, size_t max)
+{
+	return read_fd(b, STDIN_FILENO, max);
+}
+
+int
+cli_read_file(struct cbuf *b, const char *path, size_t max)
+{
+	int fd, ret;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return COFFER_ERR_IO;
+	ret = read_fd(b, fd, max);
+	close(fd);
+	return ret;
+}
+
+void
+cli_trim(struct cbuf *b)
+{
+	size_t start = 0;
+
+	while (b->len > 0 && strchr(" \t\r\n", b->p[b->len - 1]) != NULL)
+		b->len--;
+	while (start < b->len && strchr(" \t\r\n", b->p[start]) != NULL)
+		start++;
+	if (start > 0) {
+		memmove(b->p, b->p + start, b->len - start);
+		b->len -= start;
+	}
+	if (b->p != NULL)
+		b->p[b->len] = '\0';	/* room exists: we only shrank */
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	printf("coffer %s: self-hosted Bitcoin custody (offline wallet tools)\n\n", COFFER_VERSION);
+	printf("Usage: coffer COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s%s%s", commands[i].group ? commands[i].group : "",
+		    commands[i].group ? " " : "", commands[i].name);
+		printf("  %-22s %s\n", head, commands[i].summary);
+		if (commands[i].usage[0] != '\0')
+			printf("  %-22s   %s %s\n", "", head, commands[i].usage);
+	}
+	printf("\nNetworks: bitcoin, testnet, testnet4, signet (default), regtest.\n"
+	    "Errors go to stderr with a one-line reason; exit 1 for a refused input, 2 for bad usage.\n");
+	return 0;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("coffer %s\n", COFFER_VERSION);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	secmem_init();
+	if (argc < 2)
+		return cmd_help(0, NULL);
+	for (i = 0; i < NCOMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+
+		if (c->group == NULL && strcmp(argv[1], c->name) == 0)
+			return c->fn(argc - 1, argv + 1);
+		if (c->group != NULL && strcmp(argv[1], c->group) == 0 && argc >= 3 &&
+		    strcmp(argv[2], c->name) == 0)
+			return c->fn(argc - 2, argv + 2);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(0, NULL);
+	return cli_usage_error("unknown command '%s%s%s'", argv[1], argc >= 3 ? " " : "",
+	    argc >= 3 ? argv[2] : "");
+}

@@ -1,0 +1,114 @@
+/* Error code names and messages: one table, kept beside err.h. */
+#include "common/err.h"
+
+#include <stddef.h>
+
+struct err_entry {
+	int code;
+	const char *name;
+	const char *msg;
+};
+
+#define E(c, n, m) { c, n, m }
+static const struct err_entry err_table[] = {
+	E(COFFER_OK, "ok", "success"),
+	E(COFFER_ERR_INTERNAL, "internal", "internal error"),
+	E(COFFER_ERR_NOMEM, "out_of_memory", "out of memory"),
+	E(COFFER_ERR_INVALID_ARG, "invalid_argument", "invalid argument"),
+	E(COFFER_ERR_TRUNCATED, "truncated", "input is truncated"),
+	E(COFFER_ERR_TOO_LARGE, "too_large", "input exceeds its size limit"),
+	E(COFFER_ERR_TRAILING, "trailing_data", "unexpected trailing data"),
+	E(COFFER_ERR_BAD_HEX, "bad_hex", "invalid hex string"),
+	E(COFFER_ERR_BAD_BASE64, "bad_base64", "invalid base64"),
+	E(COFFER_ERR_NONCANONICAL, "noncanonical", "non-canonical encoding"),
+	E(COFFER_ERR_IO, "io_error", "input/output error"),
+	E(COFFER_ERR_NOT_FOUND, "not_found", "not found"),
+	E(COFFER_ERR_UNSUPPORTED, "unsupported", "not supported"),
+	E(COFFER_ERR_RANDOM, "random_failed", "random number generator failed"),
+	E(COFFER_ERR_CRYPTO, "crypto_failed", "cryptographic operation failed"),
+	E(COFFER_ERR_BAD_STRING, "bad_string", "string contains invalid characters"),
+	E(COFFER_ERR_BAD_NUMBER, "bad_number", "invalid or out-of-range number"),
+	E(COFFER_ERR_BAD_JSON, "bad_json", "malformed JSON"),
+
+	E(COFFER_ERR_BAD_BASE58, "bad_base58", "invalid base58 string"),
+	E(COFFER_ERR_BAD_CHECKSUM, "bad_checksum", "checksum mismatch"),
+	E(COFFER_ERR_BAD_BECH32, "bad_bech32", "invalid bech32/bech32m string"),
+	E(COFFER_ERR_BAD_ADDRESS, "bad_address", "invalid address"),
+	E(COFFER_ERR_WRONG_NETWORK, "wrong_network", "address or key belongs to another network"),
+	E(COFFER_ERR_BAD_WITNESS_VERSION, "bad_witness_version", "invalid witness version or program"),
+	E(COFFER_ERR_BAD_WIF, "bad_wif", "invalid WIF private key"),
+	E(COFFER_ERR_MIXED_CASE, "mixed_case", "bech32 string mixes upper and lower case"),
+
+	E(COFFER_ERR_BAD_MNEMONIC, "bad_mnemonic", "invalid mnemonic: wrong word count or unknown word"),
+	E(COFFER_ERR_MNEMONIC_CHECKSUM, "mnemonic_checksum", "mnemonic checksum mismatch"),
+	E(COFFER_ERR_BAD_ENTROPY, "bad_entropy", "entropy must be 16 to 32 bytes in steps of 4"),
+	E(COFFER_ERR_BAD_XKEY, "bad_extended_key", "invalid extended key"),
+	E(COFFER_ERR_BAD_XKEY_VERSION, "bad_extended_key_version", "unknown extended key version"),
+	E(COFFER_ERR_BAD_PUBKEY, "bad_pubkey", "invalid public key"),
+	E(COFFER_ERR_BAD_PRIVKEY, "bad_privkey", "invalid private key"),
+	E(COFFER_ERR_BAD_PATH, "bad_path", "invalid derivation path"),
+	E(COFFER_ERR_HARDENED_FROM_PUBLIC, "hardened_from_public", "hardened derivation requires a private key"),
+	E(COFFER_ERR_DERIVATION, "derivation_failed", "derivation produced an invalid key"),
+	E(COFFER_ERR_DEPTH, "depth_exceeded", "derivation depth exceeds 255"),
+
+	E(COFFER_ERR_BAD_DESCRIPTOR, "bad_descriptor", "invalid descriptor"),
+	E(COFFER_ERR_DESC_CHECKSUM, "descriptor_checksum", "descriptor checksum mismatch"),
+	E(COFFER_ERR_DESC_UNKNOWN_FUNC, "descriptor_unknown_function", "unknown descriptor function"),
+	E(COFFER_ERR_DESC_CONTEXT, "descriptor_context", "descriptor function not allowed here"),
+	E(COFFER_ERR_DESC_KEY, "descriptor_key", "invalid key expression in descriptor"),
+	E(COFFER_ERR_DESC_MULTIPATH, "descriptor_multipath", "invalid multipath expression"),
+	E(COFFER_ERR_DESC_RANGE, "descriptor_range", "descriptor index out of range"),
+	E(COFFER_ERR_DESC_THRESHOLD, "descriptor_threshold", "invalid multisig threshold or key count"),
+
+	E(COFFER_ERR_BAD_TX, "bad_transaction", "invalid transaction"),
+	E(COFFER_ERR_BAD_SCRIPT, "bad_script", "invalid script"),
+	E(COFFER_ERR_BAD_SIGHASH_TYPE, "bad_sighash_type", "sighash type not allowed"),
+	E(COFFER_ERR_INPUT_INDEX, "input_index", "input index out of range"),
+	E(COFFER_ERR_BAD_SIGNATURE, "bad_signature", "invalid signature"),
+	E(COFFER_ERR_BAD_AMOUNT, "bad_amount", "invalid amount"),
+	E(COFFER_ERR_MISSING_UTXO, "missing_utxo", "previous output data missing"),
+
+	E(COFFER_ERR_BAD_PSBT, "bad_psbt", "invalid PSBT"),
+	E(COFFER_ERR_PSBT_MAGIC, "psbt_magic", "not a PSBT: magic bytes missing"),
+	E(COFFER_ERR_PSBT_DUP_KEY, "psbt_duplicate_key", "duplicate key in PSBT map"),
+	E(COFFER_ERR_PSBT_BAD_KEY, "psbt_bad_key", "PSBT key has the wrong size for its type"),
+	E(COFFER_ERR_PSBT_BAD_VALUE, "psbt_bad_value", "PSBT value malformed for its type"),
+	E(COFFER_ERR_PSBT_VERSION, "psbt_version", "unsupported or inconsistent PSBT version"),
+	E(COFFER_ERR_PSBT_UTXO_MISMATCH, "psbt_utxo_mismatch", "PSBT UTXO data does not match the input"),
+	E(COFFER_ERR_PSBT_CANNOT_FINALIZE, "psbt_cannot_finalize", "PSBT input cannot be finalized"),
+	E(COFFER_ERR_PSBT_NOT_FINAL, "psbt_not_final", "PSBT is not finalized"),
+	E(COFFER_ERR_PSBT_COMBINE, "psbt_combine_mismatch", "PSBTs describe different transactions"),
+	E(COFFER_ERR_PSBT_FIELD_VERSION, "psbt_field_version", "PSBT field not allowed in this version"),
+
+	E(COFFER_ERR_MUSIG, "musig_failed", "MuSig2 input rejected"),
+	E(COFFER_ERR_MUSIG_NONCE_REUSE, "musig_nonce_reuse", "MuSig2 secret nonce already used"),
+	E(COFFER_ERR_BIP322, "bip322_invalid", "message signature invalid"),
+};
+#undef E
+
+static const struct err_entry *
+err_find(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(err_table) / sizeof(err_table[0]); i++)
+		if (err_table[i].code == code)
+			return &err_table[i];
+	return NULL;
+}
+
+const char *
+coffer_err_msg(int code)
+{
+	const struct err_entry *e = err_find(code);
+
+	return e != NULL ? e->msg : "unknown error";
+}
+
+const char *
+coffer_err_name(int code)
+{
+	const struct err_entry *e = err_find(code);
+
+	return e != NULL ? e->name : "unknown_error";
+}

@@ -1,0 +1,97 @@
+/*
+ * Coffer error codes.
+ *
+ * Every fallible function returns 0 on success or one of these negative codes.
+ * Codes are stable: append, never renumber, never reuse. Each component has its
+ * own block so that parallel work appends without collisions. The daemon maps
+ * codes to HTTP status and stable snake_case names through coffer_err_name().
+ */
+#ifndef COFFER_COMMON_ERR_H
+#define COFFER_COMMON_ERR_H
+
+/* common: -1 .. -49 */
+#define COFFER_OK                    0
+#define COFFER_ERR_INTERNAL         -1  /* broken invariant that did not abort */
+#define COFFER_ERR_NOMEM            -2  /* allocation failed */
+#define COFFER_ERR_INVALID_ARG      -3  /* caller passed a bad argument */
+#define COFFER_ERR_TRUNCATED        -4  /* input ended before a field did */
+#define COFFER_ERR_TOO_LARGE        -5  /* input or field over its size cap */
+#define COFFER_ERR_TRAILING         -6  /* bytes left after a complete parse */
+#define COFFER_ERR_BAD_HEX          -7  /* not an even-length hex string */
+#define COFFER_ERR_BAD_BASE64       -8  /* not valid base64 */
+#define COFFER_ERR_NONCANONICAL     -9  /* non-minimal encoding (CompactSize etc) */
+#define COFFER_ERR_IO              -10  /* read or write failed */
+#define COFFER_ERR_NOT_FOUND       -11  /* the thing asked for does not exist */
+#define COFFER_ERR_UNSUPPORTED     -12  /* valid but not implemented */
+#define COFFER_ERR_RANDOM          -13  /* the OS CSPRNG failed */
+#define COFFER_ERR_CRYPTO          -14  /* a crypto library call failed */
+#define COFFER_ERR_BAD_STRING      -15  /* NUL or non-printable byte in a string */
+#define COFFER_ERR_BAD_NUMBER      -16  /* number does not parse or is out of range */
+#define COFFER_ERR_BAD_JSON        -17  /* malformed JSON */
+
+/* encoding and addresses: -50 .. -99 */
+#define COFFER_ERR_BAD_BASE58       -50  /* invalid base58 character */
+#define COFFER_ERR_BAD_CHECKSUM     -51  /* base58check / bech32 checksum mismatch */
+#define COFFER_ERR_BAD_BECH32       -52  /* malformed bech32/bech32m string */
+#define COFFER_ERR_BAD_ADDRESS      -53  /* not a valid address */
+#define COFFER_ERR_WRONG_NETWORK    -54  /* address or key for another network */
+#define COFFER_ERR_BAD_WITNESS_VERSION -55 /* witness version/encoding mismatch */
+#define COFFER_ERR_BAD_WIF          -56  /* not a valid WIF private key */
+#define COFFER_ERR_MIXED_CASE       -57  /* bech32 with mixed case */
+
+/* BIP39 / BIP32 / keys: -100 .. -149 */
+#define COFFER_ERR_BAD_MNEMONIC     -100 /* word count or unknown word */
+#define COFFER_ERR_MNEMONIC_CHECKSUM -101 /* BIP39 checksum mismatch */
+#define COFFER_ERR_BAD_ENTROPY      -102 /* entropy length not 16..32 step 4 */
+#define COFFER_ERR_BAD_XKEY         -103 /* malformed extended key */
+#define COFFER_ERR_BAD_XKEY_VERSION -104 /* unknown extended key version bytes */
+#define COFFER_ERR_BAD_PUBKEY       -105 /* not a valid public key */
+#define COFFER_ERR_BAD_PRIVKEY      -106 /* private key zero or >= n */
+#define COFFER_ERR_BAD_PATH         -107 /* malformed derivation path */
+#define COFFER_ERR_HARDENED_FROM_PUBLIC -108 /* hardened step below an xpub */
+#define COFFER_ERR_DERIVATION       -109 /* derivation hit an invalid key (p ~ 2^-127) */
+#define COFFER_ERR_DEPTH            -110 /* derivation depth over 255 */
+
+/* descriptors: -150 .. -199 */
+#define COFFER_ERR_BAD_DESCRIPTOR   -150 /* descriptor syntax error */
+#define COFFER_ERR_DESC_CHECKSUM    -151 /* descriptor checksum mismatch */
+#define COFFER_ERR_DESC_UNKNOWN_FUNC -152 /* unknown descriptor function */
+#define COFFER_ERR_DESC_CONTEXT     -153 /* function not allowed in this context */
+#define COFFER_ERR_DESC_KEY         -154 /* bad key expression */
+#define COFFER_ERR_DESC_MULTIPATH   -155 /* bad or inconsistent multipath */
+#define COFFER_ERR_DESC_RANGE       -156 /* index out of range / not ranged */
+#define COFFER_ERR_DESC_THRESHOLD   -157 /* multi threshold or key count invalid */
+
+/* transactions, scripts, sighash, signing: -200 .. -249 */
+#define COFFER_ERR_BAD_TX           -200 /* malformed transaction */
+#define COFFER_ERR_BAD_SCRIPT       -201 /* malformed script */
+#define COFFER_ERR_BAD_SIGHASH_TYPE -202 /* sighash type not allowed */
+#define COFFER_ERR_INPUT_INDEX      -203 /* input index out of range */
+#define COFFER_ERR_BAD_SIGNATURE    -204 /* signature malformed or invalid */
+#define COFFER_ERR_BAD_AMOUNT       -205 /* amount negative or over 21e6 BTC */
+#define COFFER_ERR_MISSING_UTXO     -206 /* prevout data required but absent */
+
+/* PSBT: -250 .. -299 */
+#define COFFER_ERR_BAD_PSBT         -250 /* malformed PSBT */
+#define COFFER_ERR_PSBT_MAGIC       -251 /* missing "psbt\xff" magic */
+#define COFFER_ERR_PSBT_DUP_KEY     -252 /* duplicate key in a map */
+#define COFFER_ERR_PSBT_BAD_KEY     -253 /* key of the wrong length for its type */
+#define COFFER_ERR_PSBT_BAD_VALUE   -254 /* value malformed for its type */
+#define COFFER_ERR_PSBT_VERSION     -255 /* unsupported or inconsistent version */
+#define COFFER_ERR_PSBT_UTXO_MISMATCH -256 /* UTXO data does not match the input */
+#define COFFER_ERR_PSBT_CANNOT_FINALIZE -257 /* missing signatures or scripts */
+#define COFFER_ERR_PSBT_NOT_FINAL   -258 /* extract before finalize */
+#define COFFER_ERR_PSBT_COMBINE     -259 /* PSBTs describe different transactions */
+#define COFFER_ERR_PSBT_FIELD_VERSION -260 /* field not allowed in this PSBT version */
+
+/* MuSig2 / BIP322: -300 .. -349 */
+#define COFFER_ERR_MUSIG            -300 /* MuSig2 input rejected */
+#define COFFER_ERR_MUSIG_NONCE_REUSE -301 /* secret nonce already used */
+#define COFFER_ERR_BIP322           -302 /* BIP322 message signature invalid */
+
+/* Return a short, human readable, secret-free message for an error code. */
+const char *coffer_err_msg(int code);
+/* Return the stable snake_case name of an error code ("bad_checksum"). */
+const char *coffer_err_name(int code);
+
+#endif
