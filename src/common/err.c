@@ -39,7 +39,7 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_BAD_WIF, "bad_wif", "invalid WIF private key"),
 	E(COFFER_ERR_MIXED_CASE, "mixed_case", "bech32 string mixes upper and lower case"),
 
-	E(COFFER_ERR_BAD_MNEMONIC, "bad_mnemonic", "invalid mnemonic: wrong word count or unknown word"),
+	E(COFFER_ERR_BAD_MNEMONIC, "bad_mnemonic", "invalid mnemonic: unknown word or malformed sentence"),
 	E(COFFER_ERR_MNEMONIC_CHECKSUM, "mnemonic_checksum", "mnemonic checksum mismatch"),
 	E(COFFER_ERR_BAD_ENTROPY, "bad_entropy", "entropy must be 16 to 32 bytes in steps of 4"),
 	E(COFFER_ERR_BAD_XKEY, "bad_extended_key", "invalid extended key"),
@@ -50,6 +50,11 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_HARDENED_FROM_PUBLIC, "hardened_from_public", "hardened derivation requires a private key"),
 	E(COFFER_ERR_DERIVATION, "derivation_failed", "derivation produced an invalid key"),
 	E(COFFER_ERR_DEPTH, "depth_exceeded", "derivation depth exceeds 255"),
+	E(COFFER_ERR_MNEMONIC_LENGTH, "mnemonic_length", "mnemonic must have 12, 15, 18, 21 or 24 words"),
+	E(COFFER_ERR_XKEY_KEY_TYPE, "extended_key_type", "extended key version does not match its key data"),
+	E(COFFER_ERR_XKEY_KEY_PREFIX, "extended_key_prefix", "extended key data has an invalid prefix byte"),
+	E(COFFER_ERR_XKEY_ROOT_PARENT, "extended_key_root_parent", "depth 0 extended key with a parent fingerprint"),
+	E(COFFER_ERR_XKEY_ROOT_INDEX, "extended_key_root_index", "depth 0 extended key with a child number"),
 
 	E(COFFER_ERR_BAD_DESCRIPTOR, "bad_descriptor", "invalid descriptor"),
 	E(COFFER_ERR_DESC_CHECKSUM, "descriptor_checksum", "descriptor checksum mismatch"),
