@@ -94,6 +94,14 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_MUSIG, "musig_failed", "MuSig2 input rejected"),
 	E(COFFER_ERR_MUSIG_NONCE_REUSE, "musig_nonce_reuse", "MuSig2 secret nonce already used"),
 	E(COFFER_ERR_BIP322, "bip322_invalid", "message signature invalid"),
+	E(COFFER_ERR_MUSIG_TWEAK_RANGE, "musig_tweak_range", "MuSig2 tweak is not below the group order"),
+	E(COFFER_ERR_MUSIG_TWEAK_INFINITY, "musig_tweak_infinity", "MuSig2 tweaked key is the point at infinity"),
+	E(COFFER_ERR_MUSIG_BAD_PUBNONCE, "musig_bad_pubnonce", "invalid MuSig2 public nonce"),
+	E(COFFER_ERR_MUSIG_BAD_AGGNONCE, "musig_bad_aggnonce", "invalid MuSig2 aggregate nonce"),
+	E(COFFER_ERR_MUSIG_BAD_PSIG, "musig_bad_partial_sig", "MuSig2 partial signature out of range"),
+	E(COFFER_ERR_MUSIG_PSIG_INVALID, "musig_partial_sig_invalid", "MuSig2 partial signature does not verify"),
+	E(COFFER_ERR_MUSIG_NOT_SIGNER, "musig_not_signer", "key is not one of the aggregated MuSig2 keys"),
+	E(COFFER_ERR_MUSIG_KEY_MISMATCH, "musig_key_mismatch", "MuSig2 secret nonce belongs to another key"),
 };
 #undef E
 

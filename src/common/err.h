@@ -99,6 +99,14 @@
 #define COFFER_ERR_MUSIG            -300 /* MuSig2 input rejected */
 #define COFFER_ERR_MUSIG_NONCE_REUSE -301 /* secret nonce already used */
 #define COFFER_ERR_BIP322           -302 /* BIP322 message signature invalid */
+#define COFFER_ERR_MUSIG_TWEAK_RANGE -303 /* tweak not below the group order */
+#define COFFER_ERR_MUSIG_TWEAK_INFINITY -304 /* tweaked key is the point at infinity */
+#define COFFER_ERR_MUSIG_BAD_PUBNONCE -305 /* public nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_AGGNONCE -306 /* aggregate nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_PSIG   -307 /* partial signature not below the group order */
+#define COFFER_ERR_MUSIG_PSIG_INVALID -308 /* partial signature does not verify */
+#define COFFER_ERR_MUSIG_NOT_SIGNER -309 /* key is not one of the aggregated keys */
+#define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
