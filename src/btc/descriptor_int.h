@@ -10,6 +10,7 @@
 
 #include <secp256k1.h>
 
+#include "btc/bip32.h"
 #include "btc/descriptor.h"
 #include "btc/network.h"
 #include "common/buf.h"
@@ -23,8 +24,6 @@
 #define DESC_MAX_P2WSH_SCRIPT 3600
 /* Taproot tree depth (BIP341 control block) and parser nesting. */
 #define DESC_MAX_TREE_DEPTH 128
-/* Most participants in one musig(). */
-#define DESC_MAX_MUSIG_KEYS 1000
 
 enum desc_func {
 	DF_PK, DF_PKH, DF_WPKH, DF_SH, DF_WSH, DF_MULTI, DF_SORTEDMULTI, DF_MULTI_A,
@@ -62,21 +61,15 @@ struct desc_steps {
 	size_t n;
 };
 
-/* The public half of a BIP32 node. */
-struct desc_node32 {
-	uint8_t depth;
-	uint8_t parent_fp[4];
-	uint32_t child;
-	uint8_t chaincode[32];
-	uint8_t pub[33];
-};
-
-/* A key derived down to the step above its wildcard, for one path alternative. */
+/*
+ * A key derived down to the step above its wildcard (or to the end of its
+ * path when it has none), for one path alternative. node is in secmem only
+ * when it must keep a private key (a hardened wildcard below an xprv).
+ */
 struct desc_kcache {
 	int err;		/* nonzero: deriving this alternative fails with err */
-	struct desc_node32 node;
-	secp256k1_pubkey pt;	/* node.pub parsed once, for fast CKDpub */
-	uint8_t *priv;		/* node's private key (secmem), only for a hardened wildcard */
+	struct bip32_key *node;
+	int node_secret;	/* node came from bip32_key_new() */
 };
 
 struct desc_key {
@@ -86,8 +79,8 @@ struct desc_key {
 	struct desc_steps origin;
 	uint8_t pub[65];	/* DK_PUB, DK_XONLY, DK_WIF: the (derived) public key */
 	size_t publen;		/* 33, 65 or 32 */
-	uint8_t *priv;		/* DK_WIF, DK_XPRV: 32-byte private key in secmem */
-	struct desc_node32 xk;	/* DK_XPUB, DK_XPRV */
+	uint8_t *priv;		/* DK_WIF: 32-byte private key in secmem */
+	struct bip32_key *xk;	/* DK_XPUB (plain heap), DK_XPRV (bip32_key_new) */
 	struct desc_steps path;	/* steps after the key; the multipath slot holds 0 */
 	size_t mp_pos;		/* index of the multipath step in path, or SIZE_MAX */
 	struct desc_steps mp;	/* its alternatives */
@@ -150,5 +143,11 @@ int desc_key_to_string(struct cbuf *out, const struct desc_key *k, size_t path, 
 
 /* descriptor_parse.c */
 void desc_node_clear(struct desc_node *n);
+/* Strict decimal uint32 (digits only). Returns 0 or COFFER_ERR_BAD_NUMBER. */
+int desc_parse_u32(uint32_t *out, const char *s, size_t n);
+
+/* descriptor_script.c */
+/* Decode addr() text for net into a malloc'd scriptPubKey. */
+int desc_addr_decode(uint8_t **spk, size_t *spklen, const char *s, size_t n, enum btc_network net);
 
 #endif
