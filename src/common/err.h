@@ -75,6 +75,13 @@
 #define COFFER_ERR_BAD_SIGNATURE    -204 /* signature malformed or invalid */
 #define COFFER_ERR_BAD_AMOUNT       -205 /* amount negative or over 21e6 BTC */
 #define COFFER_ERR_MISSING_UTXO     -206 /* prevout data required but absent */
+#define COFFER_ERR_TX_NO_INPUTS     -207 /* transaction has no inputs */
+#define COFFER_ERR_TX_NO_OUTPUTS    -208 /* transaction has no outputs */
+#define COFFER_ERR_TX_DUPLICATE_INPUT -209 /* two inputs spend the same outpoint */
+#define COFFER_ERR_TX_BAD_COINBASE  -210 /* coinbase scriptSig not 2..100 bytes */
+#define COFFER_ERR_TX_NULL_PREVOUT  -211 /* null prevout in a non-coinbase */
+#define COFFER_ERR_BAD_TAPROOT_TREE -212 /* leaf depths do not form a full tree */
+#define COFFER_ERR_BAD_CONTROL_BLOCK -213 /* taproot control block malformed or wrong */
 
 /* PSBT: -250 .. -299 */
 #define COFFER_ERR_BAD_PSBT         -250 /* malformed PSBT */
@@ -93,6 +100,14 @@
 #define COFFER_ERR_MUSIG            -300 /* MuSig2 input rejected */
 #define COFFER_ERR_MUSIG_NONCE_REUSE -301 /* secret nonce already used */
 #define COFFER_ERR_BIP322           -302 /* BIP322 message signature invalid */
+#define COFFER_ERR_MUSIG_TWEAK_RANGE -303 /* tweak not below the group order */
+#define COFFER_ERR_MUSIG_TWEAK_INFINITY -304 /* tweaked key is the point at infinity */
+#define COFFER_ERR_MUSIG_BAD_PUBNONCE -305 /* public nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_AGGNONCE -306 /* aggregate nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_PSIG   -307 /* partial signature not below the group order */
+#define COFFER_ERR_MUSIG_PSIG_INVALID -308 /* partial signature does not verify */
+#define COFFER_ERR_MUSIG_NOT_SIGNER -309 /* key is not one of the aggregated keys */
+#define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
