@@ -232,7 +232,10 @@ parse_wif(struct desc_key *k, const char *buf, enum desc_kctx kctx, enum btc_net
 		return r;
 	k->publen = 33;
 	if (!compressed) {
-		if ((r = keys_pubkey_uncompress(k->pub, k->pub, 33)) != 0)
+		uint8_t c33[33];
+
+		memcpy(c33, k->pub, 33);
+		if ((r = keys_pubkey_uncompress(k->pub, c33, 33)) != 0)
 			return r;
 		k->publen = 65;
 		if (kctx != DKCTX_LEGACY)

@@ -229,6 +229,25 @@ multi_script_size(const struct desc_node *n)
 	return sz;
 }
 
+/* Number of ','-separated arguments left before the ')' closing this call. */
+static size_t
+count_args(const struct dparse *p)
+{
+	struct creader tmp = p->r;
+	const uint8_t *c;
+	size_t depth = 0, n = 0;
+
+	while (creader_get_ptr(&tmp, &c, 1) == 0) {
+		if (*c == '(')
+			depth++;
+		else if (*c == ')' && depth-- == 0)
+			break;
+		else if (*c == ',' && depth == 0)
+			n++;
+	}
+	return n;
+}
+
 static int
 parse_multi(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 {
@@ -242,6 +261,10 @@ parse_multi(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 	if ((r = take(p, &s, len)) != 0)
 		return COFFER_ERR_BAD_DESCRIPTOR;
 	if (desc_parse_u32(&n->k, s, len) != 0)
+		return COFFER_ERR_DESC_THRESHOLD;
+	/* the threshold against the key count first, then the keys themselves */
+	len = count_args(p);
+	if (len == 0 || len > maxkeys || n->k == 0 || n->k > len)
 		return COFFER_ERR_DESC_THRESHOLD;
 	while (peek(p) == ',') {
 		(void)expect(p, ',');
@@ -299,16 +322,10 @@ parse_tree(struct dparse *p, struct desc_node *tr, size_t *cap, size_t depth)
 static int
 parse_sub(struct dparse *p, struct desc_node *n, enum desc_ctx subctx)
 {
-	int r;
-
 	if ((n->sub = calloc(1, sizeof(*n->sub))) == NULL)
 		return COFFER_ERR_NOMEM;
 	n->nsub = 1;
-	if ((r = parse_script(p, n->sub, subctx)) != 0)
-		return r;
-	if (n->sub->func == DF_MULTI || n->sub->func == DF_SORTEDMULTI)
-		return 0;	/* size checked by parse_multi */
-	return 0;
+	return parse_script(p, n->sub, subctx);
 }
 
 static int
@@ -328,7 +345,7 @@ parse_script(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 		if (next_is(p, len, funcs[i].name))
 			break;
 	if (i == sizeof(funcs) / sizeof(funcs[0]))
-		return COFFER_ERR_DESC_UNKNOWN_FUNC;
+		return next_is(p, len, "musig") ? COFFER_ERR_DESC_NOT_SCRIPT : COFFER_ERR_DESC_UNKNOWN_FUNC;
 	n->func = funcs[i].func;
 	n->ctx = ctx;
 	if ((funcs[i].ctx & (int)ctx) == 0)

@@ -318,6 +318,17 @@ run_file(const char *rel)
 	json_decref(j);
 }
 
+/* Whether a key expression is an xpub with a hardened step after it ("xpub.../3h"). */
+static int
+hardened_below_xpub(const char *key)
+{
+	const char *x = strstr(key, "xpub"), *path;
+
+	if (x == NULL || (path = strchr(x, '/')) == NULL)
+		return 0;
+	return strchr(path, 'h') != NULL || strchr(path, '\'') != NULL;
+}
+
 static void
 test_bip380(void)
 {
@@ -356,7 +367,7 @@ test_bip380(void)
 		if (d == NULL)
 			continue;
 		/* "xpub.../3h/...": valid syntax, but deriving needs the private key */
-		hard_below_xpub = strstr(key, "xpub") != NULL && strchr(strstr(key, "xpub"), 'h') != NULL;
+		hard_below_xpub = hardened_below_xpub(key);
 		desc_scripts_init(&s);
 		rc = desc_derive(&s, d, 0, 0);
 		if (hard_below_xpub) {
