@@ -39,7 +39,7 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_BAD_WIF, "bad_wif", "invalid WIF private key"),
 	E(COFFER_ERR_MIXED_CASE, "mixed_case", "bech32 string mixes upper and lower case"),
 
-	E(COFFER_ERR_BAD_MNEMONIC, "bad_mnemonic", "invalid mnemonic: wrong word count or unknown word"),
+	E(COFFER_ERR_BAD_MNEMONIC, "bad_mnemonic", "invalid mnemonic: unknown word or malformed sentence"),
 	E(COFFER_ERR_MNEMONIC_CHECKSUM, "mnemonic_checksum", "mnemonic checksum mismatch"),
 	E(COFFER_ERR_BAD_ENTROPY, "bad_entropy", "entropy must be 16 to 32 bytes in steps of 4"),
 	E(COFFER_ERR_BAD_XKEY, "bad_extended_key", "invalid extended key"),
@@ -50,6 +50,11 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_HARDENED_FROM_PUBLIC, "hardened_from_public", "hardened derivation requires a private key"),
 	E(COFFER_ERR_DERIVATION, "derivation_failed", "derivation produced an invalid key"),
 	E(COFFER_ERR_DEPTH, "depth_exceeded", "derivation depth exceeds 255"),
+	E(COFFER_ERR_MNEMONIC_LENGTH, "mnemonic_length", "mnemonic must have 12, 15, 18, 21 or 24 words"),
+	E(COFFER_ERR_XKEY_KEY_TYPE, "extended_key_type", "extended key version does not match its key data"),
+	E(COFFER_ERR_XKEY_KEY_PREFIX, "extended_key_prefix", "extended key data has an invalid prefix byte"),
+	E(COFFER_ERR_XKEY_ROOT_PARENT, "extended_key_root_parent", "depth 0 extended key with a parent fingerprint"),
+	E(COFFER_ERR_XKEY_ROOT_INDEX, "extended_key_root_index", "depth 0 extended key with a child number"),
 
 	E(COFFER_ERR_BAD_DESCRIPTOR, "bad_descriptor", "invalid descriptor"),
 	E(COFFER_ERR_DESC_CHECKSUM, "descriptor_checksum", "descriptor checksum mismatch"),
@@ -67,6 +72,13 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_BAD_SIGNATURE, "bad_signature", "invalid signature"),
 	E(COFFER_ERR_BAD_AMOUNT, "bad_amount", "invalid amount"),
 	E(COFFER_ERR_MISSING_UTXO, "missing_utxo", "previous output data missing"),
+	E(COFFER_ERR_TX_NO_INPUTS, "tx_no_inputs", "transaction has no inputs"),
+	E(COFFER_ERR_TX_NO_OUTPUTS, "tx_no_outputs", "transaction has no outputs"),
+	E(COFFER_ERR_TX_DUPLICATE_INPUT, "tx_duplicate_input", "transaction spends an outpoint twice"),
+	E(COFFER_ERR_TX_BAD_COINBASE, "tx_bad_coinbase", "coinbase scriptSig must be 2 to 100 bytes"),
+	E(COFFER_ERR_TX_NULL_PREVOUT, "tx_null_prevout", "null previous output in a non-coinbase input"),
+	E(COFFER_ERR_BAD_TAPROOT_TREE, "bad_taproot_tree", "taproot leaf depths do not form a valid tree"),
+	E(COFFER_ERR_BAD_CONTROL_BLOCK, "bad_control_block", "invalid taproot control block"),
 
 	E(COFFER_ERR_BAD_PSBT, "bad_psbt", "invalid PSBT"),
 	E(COFFER_ERR_PSBT_MAGIC, "psbt_magic", "not a PSBT: magic bytes missing"),
@@ -89,6 +101,14 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_MUSIG, "musig_failed", "MuSig2 input rejected"),
 	E(COFFER_ERR_MUSIG_NONCE_REUSE, "musig_nonce_reuse", "MuSig2 secret nonce already used"),
 	E(COFFER_ERR_BIP322, "bip322_invalid", "message signature invalid"),
+	E(COFFER_ERR_MUSIG_TWEAK_RANGE, "musig_tweak_range", "MuSig2 tweak is not below the group order"),
+	E(COFFER_ERR_MUSIG_TWEAK_INFINITY, "musig_tweak_infinity", "MuSig2 tweaked key is the point at infinity"),
+	E(COFFER_ERR_MUSIG_BAD_PUBNONCE, "musig_bad_pubnonce", "invalid MuSig2 public nonce"),
+	E(COFFER_ERR_MUSIG_BAD_AGGNONCE, "musig_bad_aggnonce", "invalid MuSig2 aggregate nonce"),
+	E(COFFER_ERR_MUSIG_BAD_PSIG, "musig_bad_partial_sig", "MuSig2 partial signature out of range"),
+	E(COFFER_ERR_MUSIG_PSIG_INVALID, "musig_partial_sig_invalid", "MuSig2 partial signature does not verify"),
+	E(COFFER_ERR_MUSIG_NOT_SIGNER, "musig_not_signer", "key is not one of the aggregated MuSig2 keys"),
+	E(COFFER_ERR_MUSIG_KEY_MISMATCH, "musig_key_mismatch", "MuSig2 secret nonce belongs to another key"),
 };
 #undef E
 

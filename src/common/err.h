@@ -40,7 +40,7 @@
 #define COFFER_ERR_MIXED_CASE       -57  /* bech32 with mixed case */
 
 /* BIP39 / BIP32 / keys: -100 .. -149 */
-#define COFFER_ERR_BAD_MNEMONIC     -100 /* word count or unknown word */
+#define COFFER_ERR_BAD_MNEMONIC     -100 /* unknown word or malformed mnemonic */
 #define COFFER_ERR_MNEMONIC_CHECKSUM -101 /* BIP39 checksum mismatch */
 #define COFFER_ERR_BAD_ENTROPY      -102 /* entropy length not 16..32 step 4 */
 #define COFFER_ERR_BAD_XKEY         -103 /* malformed extended key */
@@ -51,6 +51,11 @@
 #define COFFER_ERR_HARDENED_FROM_PUBLIC -108 /* hardened step below an xpub */
 #define COFFER_ERR_DERIVATION       -109 /* derivation hit an invalid key (p ~ 2^-127) */
 #define COFFER_ERR_DEPTH            -110 /* derivation depth over 255 */
+#define COFFER_ERR_MNEMONIC_LENGTH  -111 /* word count not 12, 15, 18, 21 or 24 */
+#define COFFER_ERR_XKEY_KEY_TYPE    -112 /* xpub version with private key data or vice versa */
+#define COFFER_ERR_XKEY_KEY_PREFIX  -113 /* extended key data prefix not 00/02/03 */
+#define COFFER_ERR_XKEY_ROOT_PARENT -114 /* depth 0 with nonzero parent fingerprint */
+#define COFFER_ERR_XKEY_ROOT_INDEX  -115 /* depth 0 with nonzero child number */
 
 /* descriptors: -150 .. -199 */
 #define COFFER_ERR_BAD_DESCRIPTOR   -150 /* descriptor syntax error */
@@ -70,6 +75,13 @@
 #define COFFER_ERR_BAD_SIGNATURE    -204 /* signature malformed or invalid */
 #define COFFER_ERR_BAD_AMOUNT       -205 /* amount negative or over 21e6 BTC */
 #define COFFER_ERR_MISSING_UTXO     -206 /* prevout data required but absent */
+#define COFFER_ERR_TX_NO_INPUTS     -207 /* transaction has no inputs */
+#define COFFER_ERR_TX_NO_OUTPUTS    -208 /* transaction has no outputs */
+#define COFFER_ERR_TX_DUPLICATE_INPUT -209 /* two inputs spend the same outpoint */
+#define COFFER_ERR_TX_BAD_COINBASE  -210 /* coinbase scriptSig not 2..100 bytes */
+#define COFFER_ERR_TX_NULL_PREVOUT  -211 /* null prevout in a non-coinbase */
+#define COFFER_ERR_BAD_TAPROOT_TREE -212 /* leaf depths do not form a full tree */
+#define COFFER_ERR_BAD_CONTROL_BLOCK -213 /* taproot control block malformed or wrong */
 
 /* PSBT: -250 .. -299 */
 #define COFFER_ERR_BAD_PSBT         -250 /* malformed PSBT */
@@ -94,6 +106,14 @@
 #define COFFER_ERR_MUSIG            -300 /* MuSig2 input rejected */
 #define COFFER_ERR_MUSIG_NONCE_REUSE -301 /* secret nonce already used */
 #define COFFER_ERR_BIP322           -302 /* BIP322 message signature invalid */
+#define COFFER_ERR_MUSIG_TWEAK_RANGE -303 /* tweak not below the group order */
+#define COFFER_ERR_MUSIG_TWEAK_INFINITY -304 /* tweaked key is the point at infinity */
+#define COFFER_ERR_MUSIG_BAD_PUBNONCE -305 /* public nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_AGGNONCE -306 /* aggregate nonce does not parse */
+#define COFFER_ERR_MUSIG_BAD_PSIG   -307 /* partial signature not below the group order */
+#define COFFER_ERR_MUSIG_PSIG_INVALID -308 /* partial signature does not verify */
+#define COFFER_ERR_MUSIG_NOT_SIGNER -309 /* key is not one of the aggregated keys */
+#define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
