@@ -263,17 +263,16 @@ int psbt_tap_origin_decode(const uint8_t **leaf_hashes, size_t *n_leaves, struct
 /*
  * The output an input spends, from its UTXO fields, after the checks the
  * signer relies on: a non-witness UTXO must hash to the prevout txid and have
- * the output; a witness UTXO must be a well-formed output; when both are
- * present they must agree.
+ * the output; when both UTXO fields are present they must agree.
  * Returns 0 or COFFER_ERR_MISSING_UTXO (neither present),
  *   COFFER_ERR_PSBT_UTXO_MISMATCH, COFFER_ERR_INPUT_INDEX, COFFER_ERR_NOMEM.
- * Out:  amount; spk/spk_len: point into p (valid while p is unchanged);
+ * Out:  amount (0 on failure); spk: the scriptPubKey is appended;
  *       source (may be NULL): PSBT_IN_NON_WITNESS_UTXO or PSBT_IN_WITNESS_UTXO,
  *       whichever was used (the non-witness one when both are present).
  * In:   p, index.
  */
-int psbt_input_utxo(int64_t *amount, const uint8_t **spk, size_t *spk_len, int *source,
-    const struct psbt *p, size_t index);
+int psbt_input_utxo(int64_t *amount, struct cbuf *spk, int *source, const struct psbt *p,
+    size_t index);
 
 /* Whether an input carries PSBT_IN_FINAL_SCRIPTSIG or PSBT_IN_FINAL_SCRIPTWITNESS. */
 int psbt_input_is_final(const struct psbt *p, size_t index);

@@ -162,10 +162,17 @@ load_unsigned_tx(struct psbt *p)
 	if ((ret = tx_parse(&p->tx, kv->value, kv->value_len, TX_NO_WITNESS)) != 0) {
 		if (ret == COFFER_ERR_NOMEM)
 			return ret;
-		/* Say why when it is a transaction, only in witness form. */
+		/* Say why when it is a transaction in BIP144 form: marker, flag,
+		 * at least one input (the witness parser refuses all-empty
+		 * witnesses with BAD_TX). */
 		ret = tx_parse(&probe, kv->value, kv->value_len, 0);
 		tx_free(&probe);
-		return ret == 0 ? COFFER_ERR_PSBT_UNSIGNED_TX : COFFER_ERR_PSBT_BAD_VALUE;
+		if (ret == COFFER_ERR_NOMEM)
+			return ret;
+		if ((ret == 0 || ret == COFFER_ERR_BAD_TX) && kv->value_len > 6 &&
+		    kv->value[4] == 0x00 && kv->value[5] == 0x01 && kv->value[6] != 0x00)
+			return COFFER_ERR_PSBT_UNSIGNED_TX;
+		return COFFER_ERR_PSBT_BAD_VALUE;
 	}
 	for (i = 0; i < p->tx.n_in; i++)
 		if (p->tx.in[i].script_sig_len != 0)
