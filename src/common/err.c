@@ -64,6 +64,12 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_DESC_MULTIPATH, "descriptor_multipath", "invalid multipath expression"),
 	E(COFFER_ERR_DESC_RANGE, "descriptor_range", "descriptor index out of range"),
 	E(COFFER_ERR_DESC_THRESHOLD, "descriptor_threshold", "invalid multisig threshold or key count"),
+	E(COFFER_ERR_DESC_LIMIT, "descriptor_limit", "descriptor exceeds a script size, tree depth or work limit"),
+	E(COFFER_ERR_DESC_UNCOMPRESSED, "descriptor_uncompressed_key", "uncompressed keys are not allowed under segwit or taproot"),
+	E(COFFER_ERR_DESC_NOT_SCRIPT, "descriptor_not_script", "a script expression is required here, not a key"),
+	E(COFFER_ERR_DESC_ORIGIN, "descriptor_key_origin", "malformed key origin"),
+	E(COFFER_ERR_DESC_MUSIG, "descriptor_musig", "invalid musig() key expression"),
+	E(COFFER_ERR_DESC_MINISCRIPT, "descriptor_miniscript", "Miniscript fragments are not supported"),
 
 	E(COFFER_ERR_BAD_TX, "bad_transaction", "invalid transaction"),
 	E(COFFER_ERR_BAD_SCRIPT, "bad_script", "invalid script"),

@@ -66,6 +66,12 @@
 #define COFFER_ERR_DESC_MULTIPATH   -155 /* bad or inconsistent multipath */
 #define COFFER_ERR_DESC_RANGE       -156 /* index out of range / not ranged */
 #define COFFER_ERR_DESC_THRESHOLD   -157 /* multi threshold or key count invalid */
+#define COFFER_ERR_DESC_LIMIT       -158 /* script size, tree depth or work over its limit */
+#define COFFER_ERR_DESC_UNCOMPRESSED -159 /* uncompressed key under segwit or taproot */
+#define COFFER_ERR_DESC_NOT_SCRIPT  -160 /* a key where a script expression is required */
+#define COFFER_ERR_DESC_ORIGIN      -161 /* malformed key origin [fingerprint/path] */
+#define COFFER_ERR_DESC_MUSIG       -162 /* musig() participants or derivation invalid */
+#define COFFER_ERR_DESC_MINISCRIPT  -163 /* Miniscript fragment (not supported) */
 
 /* transactions, scripts, sighash, signing: -200 .. -249 */
 #define COFFER_ERR_BAD_TX           -200 /* malformed transaction */
