@@ -25,4 +25,7 @@ int cli_read_file(struct cbuf *b, const char *path, size_t max);
 /* Drop leading and trailing ASCII whitespace from b in place (keeps it NUL-terminated). */
 void cli_trim(struct cbuf *b);
 
+/* Command handlers (one file per group: cmd_<group>.c). */
+int cmd_mnemonic_new(int argc, char **argv);
+
 #endif
