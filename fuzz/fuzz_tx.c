@@ -13,6 +13,7 @@
 #include "btc/sighash.h"
 #include "btc/tx.h"
 #include "common/buf.h"
+#include "common/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
