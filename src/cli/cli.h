@@ -25,4 +25,10 @@ int cli_read_file(struct cbuf *b, const char *path, size_t max);
 /* Drop leading and trailing ASCII whitespace from b in place (keeps it NUL-terminated). */
 void cli_trim(struct cbuf *b);
 
+/* Command handlers (one file per group: cmd_<group>.c). */
+int cmd_mnemonic_new(int argc, char **argv);
+/* cmd_descriptor.c */
+int cmd_descriptor_from_mnemonic(int argc, char **argv);
+int cmd_descriptor_derive(int argc, char **argv);
+
 #endif
