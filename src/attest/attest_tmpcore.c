@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "attest/attest_int.h"
+#include "attest/attest_tmproots.h"
 #include "common/encoding.h"
 
 enum attest_verdict
@@ -66,6 +67,32 @@ attest_claim_get(const struct attest_result *out, const char *name)
 }
 
 void
+attest_claim_add_u64(struct attest_result *out, const char *name, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	attest_claim_add(out, name, b);
+}
+
+void
+attest_set_report_data(struct attest_result *out, const uint8_t *p, size_t n)
+{
+	if (n > 64)
+		n = 64;
+	memcpy(out->report_data, p, n);
+	out->report_data_len = n;
+}
+
+void
+attest_set_nonce(struct attest_result *out, const uint8_t *p, size_t n)
+{
+	(void)out;
+	(void)p;
+	(void)n;
+}
+
+void
 attest_policy_default(struct attest_policy *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -82,9 +109,19 @@ attest_verify(struct attest_result *out, const struct attest_input *in)
 		b = &attest_backend_tdx;
 	else if (in->format == ATTEST_FMT_SGX)
 		b = &attest_backend_sgx;
+	else if (in->format == ATTEST_FMT_NITRO)
+		b = &attest_backend_nitro;
+	else if (in->format == ATTEST_FMT_AUTO) {
+		if (attest_backend_tdx.detect(in->evidence, in->len))
+			b = &attest_backend_tdx;
+		else if (attest_backend_sgx.detect(in->evidence, in->len))
+			b = &attest_backend_sgx;
+		else if (attest_backend_nitro.detect(in->evidence, in->len))
+			b = &attest_backend_nitro;
+	}
 	if (b == NULL)
 		return attest_unusable(out, "format not built in");
-	out->format = in->format;
+	out->format = b->format;
 	if (cp.at == 0)
 		cp.at = (int64_t)time(NULL);
 	if (b->verify(out, &cp) != ATTEST_VALID)

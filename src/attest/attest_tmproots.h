@@ -21,4 +21,10 @@ X509 *attest_root(enum attest_root_id id);
 int attest_verify_chain(char *why, size_t why_len, X509 *leaf, STACK_OF(X509) *untrusted,
     enum attest_root_id root, int64_t at);
 
+/* attest_int.h additions on the sevsnp branch (stubbed in attest_tmpcore.c). */
+struct attest_result;
+void attest_claim_add_u64(struct attest_result *out, const char *name, uint64_t v);
+void attest_set_report_data(struct attest_result *out, const uint8_t *p, size_t n);
+void attest_set_nonce(struct attest_result *out, const uint8_t *p, size_t n);
+
 #endif
