@@ -11,7 +11,7 @@
 
 #include "attest/attest_evcrypto.h"
 #include "attest/attest_int.h"
-#include "attest/attest_tmproots.h"
+#include "attest/attest_roots.h"
 #include "btc/hash.h"
 #include "common/buf.h"
 #include "common/err.h"

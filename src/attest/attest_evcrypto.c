@@ -1,5 +1,7 @@
-/* Strict DER and PEM certificate readers for evidence; see attest_evcrypto.h. */
+/* Strict PEM chains, raw ECDSA signatures and raw P-256 keys for evidence; see attest_evcrypto.h. */
 #include "attest/attest_evcrypto.h"
+
+#include "attest/attest_x509.h"
 
 #include <string.h>
 
@@ -15,23 +17,6 @@
 
 static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
 static const char pem_end[] = "-----END CERTIFICATE-----";
-
-X509 *
-attest_der_cert(const uint8_t *p, size_t n)
-{
-	const unsigned char *q = p;
-	X509 *x;
-
-	if (p == NULL || n == 0 || n > (size_t)INT32_MAX)
-		return NULL;
-	if ((x = d2i_X509(NULL, &q, (long)n)) == NULL)
-		return NULL;
-	if (q != p + n) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
 
 static int
 is_space(uint8_t c)
@@ -90,7 +75,7 @@ read_block(struct creader *r, X509 **out)
 		ret = COFFER_ERR_BAD_BASE64;
 		goto out;
 	}
-	ret = (*out = attest_der_cert(der.p, der.len)) == NULL ? COFFER_ERR_CRYPTO : 0;
+	ret = attest_x509_parse_der(out, der.p, der.len);
 out:
 	cbuf_free(&b64);
 	cbuf_free(&der);

@@ -1,9 +1,9 @@
 /*
  * Crypto helpers for evidence that carries its own certificates and raw
- * ECDSA signatures, shared by the DCAP (TDX/SGX) and Nitro backends: strict
- * DER and PEM-chain readers (on OpenSSL's d2i_X509, but deciding themselves
- * what may surround the certificates, so a hostile quote cannot smuggle bytes
- * past the parser), raw r||s ECDSA verification and raw P-256 public keys.
+ * ECDSA signatures, shared by the DCAP (TDX/SGX) and Nitro backends: a strict
+ * PEM-chain reader (deciding itself what may surround the certificates, so a
+ * hostile quote cannot smuggle bytes past the parser; each block goes through
+ * attest_x509_parse_der), raw r||s ECDSA verification and raw P-256 keys.
  */
 #ifndef COFFER_ATTEST_ATTEST_EVCRYPTO_H
 #define COFFER_ATTEST_ATTEST_EVCRYPTO_H
@@ -18,18 +18,12 @@
 #define ATTEST_PEM_MAX_CERTS 8
 
 /*
- * Decode one DER certificate that must span exactly p[0..n).
- * Returns a new X509, or NULL when the bytes are not exactly one certificate.
- */
-X509 *attest_der_cert(const uint8_t *p, size_t n);
-
-/*
  * Read a PEM text holding 1..max "CERTIFICATE" blocks. Between and around the
  * blocks only whitespace is allowed, and after the last block NUL bytes too
  * (DCAP quotes store the chain as a C string); inside a block only base64
  * and line breaks. Every block must decode to exactly one certificate.
- * Returns 0, COFFER_ERR_BAD_BASE64 (malformed PEM), COFFER_ERR_CRYPTO (a block
- * is not a certificate), COFFER_ERR_TOO_LARGE (more than max blocks) or
+ * Returns 0, COFFER_ERR_BAD_BASE64 (malformed PEM), COFFER_ERR_ATTEST_BAD_CERT
+ * (a block is not exactly one certificate), COFFER_ERR_TOO_LARGE (more than max blocks) or
  * COFFER_ERR_NOMEM.
  * Out: *out, a new stack in text order (NULL on failure; free with
  *      sk_X509_pop_free(*out, X509_free)).

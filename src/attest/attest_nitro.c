@@ -27,7 +27,8 @@
 #include "attest/attest_cbor.h"
 #include "attest/attest_evcrypto.h"
 #include "attest/attest_int.h"
-#include "attest/attest_tmproots.h"
+#include "attest/attest_roots.h"
+#include "attest/attest_x509.h"
 #include "btc/hash.h"
 #include "common/err.h"
 
@@ -140,12 +141,12 @@ check_chain(struct attest_result *out, const struct nitro_doc *d, int64_t at, X5
 	size_t i;
 
 	*leafp = NULL;
-	if ((leaf = attest_der_cert(d->certificate.p, d->certificate.len)) == NULL) {
+	if (attest_x509_parse_der(&leaf, d->certificate.p, d->certificate.len) != 0) {
 		v = attest_refuse(out, "Nitro certificate chain: the leaf certificate does not parse");
 		goto out;
 	}
 	for (i = 0; i < d->ncabundle; i++) {
-		if ((ca[i] = attest_der_cert(d->cabundle[i].p, d->cabundle[i].len)) == NULL) {
+		if (attest_x509_parse_der(&ca[i], d->cabundle[i].p, d->cabundle[i].len) != 0) {
 			v = attest_refuse(out, "Nitro certificate chain: cabundle[%zu] does not parse", i);
 			goto out;
 		}
@@ -231,8 +232,8 @@ verify_doc(struct attest_result *out, const struct nitro_doc *d, int64_t at)
 	nitro_claims(out, d);
 	if (d->has_user_data)
 		attest_set_report_data(out, d->user_data.p, d->user_data.len);
-	if (d->has_nonce)
-		attest_set_nonce(out, d->nonce.p, d->nonce.len);
+	/* The caller's nonce is matched against this field (absent or null: an empty nonce). */
+	attest_set_nonce(out, d->nonce.p, d->has_nonce ? d->nonce.len : 0);
 	if (!protected_is_es384(d))
 		return attest_refuse(out, "COSE protected header is not {alg: ES384}");
 	if (d->digest.len != 6 || memcmp(d->digest.p, "SHA384", 6) != 0)

@@ -12,6 +12,7 @@
 
 #include "attest/attest_cbor.h"
 #include "attest/attest_evcrypto.h"
+#include "attest/attest_x509.h"
 #include "common/encoding.h"
 #include "common/err.h"
 
@@ -277,8 +278,8 @@ nitro_cert_doc(struct cbuf *doc, struct cbuf *spki, const uint8_t *p, size_t n)
 	int i, found = 0, ret;
 
 	if (n > 0 && p[0] == 0x30) {
-		if ((x = attest_der_cert(p, n)) == NULL)
-			return COFFER_ERR_CRYPTO;
+		if ((ret = attest_x509_parse_der(&x, p, n)) != 0)
+			return ret;
 		ret = cert_docs(doc, spki, x, &found);
 		X509_free(x);
 	} else {

@@ -58,6 +58,35 @@ sample_verify(struct attest_result *res, enum attest_format fmt, const uint8_t *
 	return attest_verify(res, &in);
 }
 
+/* Verify with an explicit policy and expected nonce (NULL for none). */
+static inline enum attest_verdict
+sample_verify_policy(struct attest_result *res, enum attest_format fmt, const uint8_t *p, size_t n, int64_t at,
+    const struct attest_policy *pol, const uint8_t *nonce, size_t noncelen)
+{
+	struct attest_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.format = fmt;
+	in.evidence = p;
+	in.len = n;
+	in.at = at;
+	in.policy = pol;
+	in.nonce = nonce;
+	in.noncelen = noncelen;
+	return attest_verify(res, &in);
+}
+
+/* Add an allow-list {name: [value]} to a policy. */
+static inline void
+policy_allow(struct attest_policy *pol, const char *name, const char *value)
+{
+	struct attest_allow *a = &pol->allow[pol->nallow++];
+
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->values[0], sizeof(a->values[0]), "%s", value);
+	a->nvalues = 1;
+}
+
 /*
  * 1 when value matches want: either equal, or want is "prefix…suffix" (the
  * UTF-8 ellipsis of PROVENANCE.md) and value starts and ends with those.

@@ -474,6 +474,63 @@ test_cbor(void)
 	vectors_count("(built-in)", "CBOR decoder cases", (int)(sizeof(cases) / sizeof(cases[0])));
 }
 
+/* attest.c's policy on Nitro claims: the document's nonce, PCR allow-lists ("incorrect PCRs"). */
+static void
+test_policy(void)
+{
+	const struct nitro_sample *s = &samples[3], *t = &samples[1];
+	struct attest_policy pol;
+	struct attest_result res;
+	struct nitro_doc d;
+	struct cbuf doc, spki;
+	uint8_t nonce[512];
+	size_t n, nn;
+	uint8_t *p = load_evidence(s, &n);
+	char pcr0[200];
+	int cnt = 0;
+
+	cbuf_init(&doc, 0);
+	cbuf_init(&spki, 0);
+	CHECK_OK(nitro_cert_doc(&doc, &spki, p, n));
+	CHECK_OK(nitro_doc_parse(&d, doc.p, doc.len));
+	CHECK(d.has_nonce && d.nonce.len == 256);
+	nn = d.nonce.len;
+	memcpy(nonce, d.nonce.p, nn);
+	attest_policy_default(&pol);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, s->at, &pol, nonce, nn), ATTEST_VALID,
+	    "", "the document's nonce");
+	nonce[100] ^= 1;
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, s->at, &pol, nonce, nn),
+	    ATTEST_REFUSED, "nonce does not match", "another nonce");
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, s->at, &pol, nonce, 32),
+	    ATTEST_REFUSED, "nonce does not match", "a prefix of the nonce");
+	cnt += 3;
+	/* PCR allow-lists: the right PCR0 passes, evervault's "incorrect PCRs" spec is refused */
+	CHECK(verify_at(&res, p, n, s->at, 0) == ATTEST_VALID);
+	snprintf(pcr0, sizeof(pcr0), "%s", attest_claim_get(&res, "pcr0"));
+	policy_allow(&pol, "pcr0", pcr0);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, s->at, &pol, NULL, 0), ATTEST_VALID,
+	    "", "pcr0 allowed");
+	free(p);
+	p = load_evidence(t, &n);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, t->at, &pol, NULL, 0), ATTEST_REFUSED,
+	    "not in the policy's allowed list", "another enclave's pcr0");
+	free(p);
+	/* a document whose nonce is null cannot match an expected nonce */
+	p = load_evidence(&samples[2], &n);
+	attest_policy_default(&pol);
+	pol.allow_debug = 1;
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, samples[2].at, &pol, NULL, 0),
+	    ATTEST_VALID, "", "no nonce expected");
+	CHECK_VERDICT(&res, sample_verify_policy(&res, ATTEST_FMT_NITRO, p, n, samples[2].at, &pol, nonce, 16),
+	    ATTEST_REFUSED, "nonce does not match", "expected nonce, document has none");
+	cnt += 4;
+	free(p);
+	cbuf_free(&doc);
+	cbuf_free(&spki);
+	vectors_count("attestation/nitro", "policy cases (nonce, PCR allow-lists)", cnt);
+}
+
 static const struct test_case tests[] = {
 	{ "samples", test_samples },
 	{ "bindings", test_bindings },
@@ -483,6 +540,7 @@ static const struct test_case tests[] = {
 	{ "framing", test_framing },
 	{ "cert_form", test_cert_form },
 	{ "cbor", test_cbor },
+	{ "policy", test_policy },
 };
 
 TEST_MAIN(tests)

@@ -392,6 +392,63 @@ test_framing(void)
 	    (int)cnt);
 }
 
+/* What attest.c's policy does with TDX/SGX claims: report data, nonce, allow-lists. */
+static void
+test_policy(void)
+{
+	const struct dcap_sample *s = &samples[0];
+	struct attest_policy pol;
+	struct attest_result res;
+	uint8_t rd[64], bad[64];
+	char mrtd[200];
+	size_t n;
+	uint8_t *p = sample_load(s->file, &n);
+	int cnt = 0;
+
+	attest_policy_default(&pol);
+	CHECK(sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, NULL, 0) == ATTEST_VALID);
+	memcpy(rd, res.report_data, 64);
+	snprintf(mrtd, sizeof(mrtd), "%s", attest_claim_get(&res, "mrtd"));
+	memcpy(bad, rd, 64);
+	bad[63] ^= 1;
+	/* expected report data (the binding of the signer's keys) */
+	memcpy(pol.expect_report_data, rd, 64);
+	pol.expect_report_data_len = 64;
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, NULL, 0), ATTEST_VALID, "",
+	    "report data");
+	memcpy(pol.expect_report_data, bad, 64);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, NULL, 0), ATTEST_REFUSED,
+	    "report data does not match", "wrong report data");
+	attest_policy_default(&pol);
+	/* a nonce: the start of the report data */
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, rd, 32), ATTEST_VALID, "",
+	    "nonce");
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, rd + 1, 32), ATTEST_REFUSED,
+	    "nonce", "wrong nonce");
+	/* an allow-list on MRTD */
+	policy_allow(&pol, "mrtd", mrtd);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, NULL, 0), ATTEST_VALID, "",
+	    "mrtd allowed");
+	mrtd[0] = mrtd[0] == '0' ? '1' : '0';
+	attest_policy_default(&pol);
+	policy_allow(&pol, "mrtd", mrtd);
+	CHECK_VERDICT(&res, sample_verify_policy(&res, s->fmt, p, n, s->at, &pol, NULL, 0), ATTEST_REFUSED,
+	    "not in the policy's allowed list", "mrtd not allowed");
+	cnt += 6;
+	free(p);
+	/* auto-detection tells TDX from SGX */
+	for (n = 0; n < NSAMPLES; n++) {
+		size_t len;
+		uint8_t *q = sample_load(samples[n].file, &len);
+
+		CHECK(sample_verify(&res, ATTEST_FMT_AUTO, q, len, samples[n].at, 1) == ATTEST_VALID &&
+		    res.format == samples[n].fmt);
+		cnt++;
+		free(q);
+	}
+	vectors_count("attestation/tdx", "policy cases (report data, nonce, MRTD allow-list, auto-detect)", cnt);
+}
+
 static const struct test_case tests[] = {
 	{ "samples", test_samples },
 	{ "mutations", test_mutations },
@@ -399,6 +456,7 @@ static const struct test_case tests[] = {
 	{ "sweep", test_sweep },
 	{ "other_platform_chain", test_other_platform_chain },
 	{ "framing", test_framing },
+	{ "policy", test_policy },
 };
 
 TEST_MAIN(tests)
