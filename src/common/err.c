@@ -97,6 +97,12 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_PSBT_NOT_FINAL, "psbt_not_final", "PSBT is not finalized"),
 	E(COFFER_ERR_PSBT_COMBINE, "psbt_combine_mismatch", "PSBTs describe different transactions"),
 	E(COFFER_ERR_PSBT_FIELD_VERSION, "psbt_field_version", "PSBT field not allowed in this version"),
+	E(COFFER_ERR_PSBT_MISSING_FIELD, "psbt_missing_field", "a required PSBT field is missing"),
+	E(COFFER_ERR_PSBT_UNSIGNED_TX, "psbt_unsigned_tx", "PSBT unsigned transaction has scriptSigs or witnesses"),
+	E(COFFER_ERR_PSBT_LOCKTIME, "psbt_locktime", "PSBT inputs require incompatible locktimes"),
+	E(COFFER_ERR_PSBT_SCRIPT_MISMATCH, "psbt_script_mismatch", "PSBT redeem or witness script does not match the output"),
+	E(COFFER_ERR_PSBT_KEY_MISMATCH, "psbt_key_mismatch", "derived key does not match the PSBT's public key"),
+	E(COFFER_ERR_PSBT_SIGHASH, "psbt_sighash", "sighash type refused by the signer policy"),
 
 	E(COFFER_ERR_MUSIG, "musig_failed", "MuSig2 input rejected"),
 	E(COFFER_ERR_MUSIG_NONCE_REUSE, "musig_nonce_reuse", "MuSig2 secret nonce already used"),
