@@ -54,9 +54,23 @@ function cofferCombine(list) {
 	return ok(['psbt', 'combine'], list.join('\n') + '\n').trim();
 }
 
-/* scure signs the inputs of wallet w in a PSBT (base64 in and out). */
+/* Does wallet w own an input of t (a derivation with its fingerprint)? */
+function ownsInput(t, w) {
+	for (let i = 0; i < t.inputsLength; i++) {
+		const inp = t.getInput(i);
+		if ((inp.bip32Derivation ?? []).some(([, d]) => d.fingerprint === w.root.fingerprint) ||
+		    (inp.tapBip32Derivation ?? []).some(([, d]) => d.der.fingerprint === w.root.fingerprint))
+			return true;
+	}
+	return false;
+}
+
+/* scure signs the inputs of wallet w in a PSBT (base64 in and out); a wallet
+ * that owns no input leaves it as is (scure's sign() throws then). */
 function scureSign(b64, w) {
 	const t = fromB64(b64);
+	if (!ownsInput(t, w))
+		return b64;
 	t.sign(w.root, SIGHASHES);
 	return psbtB64(t);
 }
