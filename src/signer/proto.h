@@ -259,9 +259,11 @@ struct proto_storage_key_reply {
 	uint8_t key[32];
 };
 
-/* PROTO_ERROR: u32 code (a negative COFFER_ERR_* as two's complement), str reason. */
+/* PROTO_ERROR: u32 code (a negative COFFER_ERR_* as two's complement),
+ * u8 fatal (1: the signer ends the connection after this frame), str reason. */
 struct proto_error {
 	int32_t code;
+	uint8_t fatal;
 	struct proto_bytes reason;
 };
 

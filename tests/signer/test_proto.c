@@ -390,11 +390,17 @@ test_misc_messages(void)
 	STRICT("unlock_key_reply", proto_unlock_key_reply_decode, &ud, &b);
 	cbuf_reset(&b);
 	e.code = COFFER_ERR_SIGNER_LOCKED;
+	e.fatal = 0;
 	e.reason.p = (const uint8_t *)"locked";
 	e.reason.len = 6;
 	CHECK_OK(proto_error_encode(&b, &e));
 	STRICT("error", proto_error_decode, &ed, &b);
-	CHECK(ed.code == COFFER_ERR_SIGNER_LOCKED && bytes_eq(&ed.reason, "locked", 6));
+	CHECK(ed.code == COFFER_ERR_SIGNER_LOCKED && ed.fatal == 0 && bytes_eq(&ed.reason, "locked", 6));
+	b.p[4] = 2;	/* fatal is a bool */
+	CHECK_RC(proto_error_decode(&ed, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
+	b.p[4] = 1;
+	CHECK_OK(proto_error_decode(&ed, b.p, b.len));
+	CHECK(ed.fatal == 1);
 	/* an "error" with a non-negative code would read as success: refused both ways */
 	memset(b.p, 0, 4);
 	CHECK_RC(proto_error_decode(&ed, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
