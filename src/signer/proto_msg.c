@@ -124,7 +124,12 @@ proto_status_reply_decode(struct proto_status_reply *m, const uint8_t *p, size_t
 int
 proto_unlock_key_reply_encode(struct cbuf *out, const struct proto_unlock_key_reply *m)
 {
-	return cbuf_put(out, m->pubkey, 32);
+	int ret;
+
+	if ((ret = cbuf_put(out, m->pubkey, 32)) != 0 ||
+	    (ret = cbuf_put(out, m->challenge, PROTO_CHALLENGE_LEN)) != 0)
+		return ret;
+	return 0;
 }
 
 int
@@ -134,7 +139,8 @@ proto_unlock_key_reply_decode(struct proto_unlock_key_reply *m, const uint8_t *p
 	int ret;
 
 	BEGIN(m, p, n);
-	ret = creader_get_bytes(&r, m->pubkey, 32);
+	if ((ret = creader_get_bytes(&r, m->pubkey, 32)) == 0)
+		ret = creader_get_bytes(&r, m->challenge, PROTO_CHALLENGE_LEN);
 	return FINISH(m);
 }
 
