@@ -85,6 +85,9 @@ decode_base58(uint8_t spk[ADDR_MAX_SPK], size_t *spklen, enum addr_type *type, c
 	size_t n;
 	int ret, i;
 
+	/* 25 bytes are at most 35 characters: longer is no base58 address. */
+	if (strnlen(addr, 36) > 35)
+		return COFFER_ERR_BAD_ADDRESS;
 	if ((ret = b58check_decode(raw, sizeof(raw), &n, addr)) != 0)
 		return ret == COFFER_ERR_TOO_LARGE ? COFFER_ERR_BAD_ADDRESS : ret;
 	if (n != 21)

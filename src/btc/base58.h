@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 /* Largest payload (bytes) encoded or decoded; extended keys need 82. */
-#define B58_MAX_DECODED 128
-/* Longest accepted base58 string in characters (ceil(128 * log(256)/log(58)) = 175). */
-#define B58_MAX_STRING 175
+#define B58_MAX_DECODED 256
+/* Longest accepted base58 string in characters (ceil(256 * log(256)/log(58)) = 350). */
+#define B58_MAX_STRING 350
 
 /*
  * Encode n bytes as base58 (each leading zero byte becomes a '1').

@@ -251,16 +251,21 @@ bech32_segwit_decode(char *hrp, size_t hrpsize, unsigned *witver, uint8_t prog[B
 	*proglen = 0;
 	if ((ret = bech32_decode(hrp, hrpsize, data, sizeof(data), &dlen, &enc, s)) != 0)
 		return ret;
+	/*
+	 * Version, then program (padding, length), then checksum kind: a
+	 * string with a bad program fails for that even with the wrong kind.
+	 */
 	ret = COFFER_ERR_BAD_WITNESS_VERSION;
 	if (dlen < 1 || data[0] > 16)
 		goto fail;
-	if ((data[0] == 0) != (enc == BECH32_ENC_BECH32))
-		goto fail;	/* v0 must use bech32, v1+ bech32m (BIP350) */
-	/* Bad padding or an over-long program: the program is invalid. */
 	if (bech32_convert_bits(prog, BECH32_MAX_PROGRAM, &n, 8, data + 1, dlen - 1, 5, 0) != 0)
-		goto fail;
+		goto fail;	/* bad padding or over-long program */
 	if (n < 2 || n > BECH32_MAX_PROGRAM || (data[0] == 0 && n != 20 && n != 32))
 		goto fail;
+	if ((data[0] == 0) != (enc == BECH32_ENC_BECH32)) {
+		ret = COFFER_ERR_BAD_CHECKSUM;	/* v0 must use bech32, v1+ bech32m (BIP350) */
+		goto fail;
+	}
 	*witver = data[0];
 	*proglen = n;
 	return 0;

@@ -80,10 +80,11 @@ int bech32_segwit_encode(char *out, size_t outsize, const char *hrp, unsigned wi
  * Decode a segwit address of any HRP (the caller checks the HRP for its network).
  * Returns 0; the bech32_decode errors; COFFER_ERR_BAD_WITNESS_VERSION for
  *   a missing or > 16 version, a program outside 2..40 bytes, a version 0
- *   program that is not 20/32 bytes, bad 5-to-8 bit padding, or the wrong
- *   checksum kind for the version (bech32 for v0, bech32m for v1+). The
- *   string-level errors (mixed case, checksum, syntax) come first, so
- *   COFFER_ERR_BAD_WITNESS_VERSION means the checksum was valid.
+ *   program that is not 20/32 bytes, or bad 5-to-8 bit padding;
+ *   COFFER_ERR_BAD_CHECKSUM also for the wrong checksum kind for the version
+ *   (BIP350: bech32 for v0, bech32m for v1..16). The string-level errors
+ *   (mixed case, checksum, syntax) come first, so COFFER_ERR_BAD_WITNESS_VERSION
+ *   means the string had a valid checksum.
  *   On failure every output is cleared.
  * Out:  hrp[hrpsize] (as bech32_decode); *witver; prog[BECH32_MAX_PROGRAM]; *proglen.
  * In:   s: NUL-terminated address.

@@ -72,6 +72,13 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_BAD_SIGNATURE, "bad_signature", "invalid signature"),
 	E(COFFER_ERR_BAD_AMOUNT, "bad_amount", "invalid amount"),
 	E(COFFER_ERR_MISSING_UTXO, "missing_utxo", "previous output data missing"),
+	E(COFFER_ERR_TX_NO_INPUTS, "tx_no_inputs", "transaction has no inputs"),
+	E(COFFER_ERR_TX_NO_OUTPUTS, "tx_no_outputs", "transaction has no outputs"),
+	E(COFFER_ERR_TX_DUPLICATE_INPUT, "tx_duplicate_input", "transaction spends an outpoint twice"),
+	E(COFFER_ERR_TX_BAD_COINBASE, "tx_bad_coinbase", "coinbase scriptSig must be 2 to 100 bytes"),
+	E(COFFER_ERR_TX_NULL_PREVOUT, "tx_null_prevout", "null previous output in a non-coinbase input"),
+	E(COFFER_ERR_BAD_TAPROOT_TREE, "bad_taproot_tree", "taproot leaf depths do not form a valid tree"),
+	E(COFFER_ERR_BAD_CONTROL_BLOCK, "bad_control_block", "invalid taproot control block"),
 
 	E(COFFER_ERR_BAD_PSBT, "bad_psbt", "invalid PSBT"),
 	E(COFFER_ERR_PSBT_MAGIC, "psbt_magic", "not a PSBT: magic bytes missing"),

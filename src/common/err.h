@@ -75,6 +75,13 @@
 #define COFFER_ERR_BAD_SIGNATURE    -204 /* signature malformed or invalid */
 #define COFFER_ERR_BAD_AMOUNT       -205 /* amount negative or over 21e6 BTC */
 #define COFFER_ERR_MISSING_UTXO     -206 /* prevout data required but absent */
+#define COFFER_ERR_TX_NO_INPUTS     -207 /* transaction has no inputs */
+#define COFFER_ERR_TX_NO_OUTPUTS    -208 /* transaction has no outputs */
+#define COFFER_ERR_TX_DUPLICATE_INPUT -209 /* two inputs spend the same outpoint */
+#define COFFER_ERR_TX_BAD_COINBASE  -210 /* coinbase scriptSig not 2..100 bytes */
+#define COFFER_ERR_TX_NULL_PREVOUT  -211 /* null prevout in a non-coinbase */
+#define COFFER_ERR_BAD_TAPROOT_TREE -212 /* leaf depths do not form a full tree */
+#define COFFER_ERR_BAD_CONTROL_BLOCK -213 /* taproot control block malformed or wrong */
 
 /* PSBT: -250 .. -299 */
 #define COFFER_ERR_BAD_PSBT         -250 /* malformed PSBT */
