@@ -20,6 +20,13 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ NULL, "help", cmd_help, "", "show this help" },
 	{ NULL, "version", cmd_version, "", "print the version" },
+	{ "message", "sign", cmd_message_sign,
+	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
+	    " [--unprefixed] (MESSAGE | --message-file F)",
+	    "BIP322-sign a message for a P2WPKH or P2TR (key path) address; prints the \"smp\" signature" },
+	{ "message", "verify", cmd_message_verify,
+	    "[--network N] ADDRESS SIGNATURE (MESSAGE | --message-file F)",
+	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
