@@ -25,7 +25,8 @@ int cli_read_file(struct cbuf *b, const char *path, size_t max);
 /* Drop leading and trailing ASCII whitespace from b in place (keeps it NUL-terminated). */
 void cli_trim(struct cbuf *b);
 
-/* cmd_message.c: BIP322 message signing (the key is the one of --path or --wif-file). */
+/* Command handlers (one file per group: cmd_<group>.c). */
+int cmd_mnemonic_new(int argc, char **argv);
 int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);
 

@@ -20,6 +20,8 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ NULL, "help", cmd_help, "", "show this help" },
 	{ NULL, "version", cmd_version, "", "print the version" },
+	{ "mnemonic", "new", cmd_mnemonic_new, "[--words 12|15|18|21|24]",
+	    "print a new BIP39 mnemonic (default 24 words) from the OS CSPRNG" },
 	{ "message", "sign", cmd_message_sign,
 	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
 	    " [--unprefixed] (MESSAGE | --message-file F)",

@@ -66,6 +66,12 @@
 #define COFFER_ERR_DESC_MULTIPATH   -155 /* bad or inconsistent multipath */
 #define COFFER_ERR_DESC_RANGE       -156 /* index out of range / not ranged */
 #define COFFER_ERR_DESC_THRESHOLD   -157 /* multi threshold or key count invalid */
+#define COFFER_ERR_DESC_LIMIT       -158 /* script size, tree depth or work over its limit */
+#define COFFER_ERR_DESC_UNCOMPRESSED -159 /* uncompressed key under segwit or taproot */
+#define COFFER_ERR_DESC_NOT_SCRIPT  -160 /* a key where a script expression is required */
+#define COFFER_ERR_DESC_ORIGIN      -161 /* malformed key origin [fingerprint/path] */
+#define COFFER_ERR_DESC_MUSIG       -162 /* musig() participants or derivation invalid */
+#define COFFER_ERR_DESC_MINISCRIPT  -163 /* Miniscript fragment (not supported) */
 
 /* transactions, scripts, sighash, signing: -200 .. -249 */
 #define COFFER_ERR_BAD_TX           -200 /* malformed transaction */
@@ -95,6 +101,12 @@
 #define COFFER_ERR_PSBT_NOT_FINAL   -258 /* extract before finalize */
 #define COFFER_ERR_PSBT_COMBINE     -259 /* PSBTs describe different transactions */
 #define COFFER_ERR_PSBT_FIELD_VERSION -260 /* field not allowed in this PSBT version */
+#define COFFER_ERR_PSBT_MISSING_FIELD -261 /* a required PSBT field is absent */
+#define COFFER_ERR_PSBT_UNSIGNED_TX -262 /* v0 unsigned tx has scriptSigs/witnesses */
+#define COFFER_ERR_PSBT_LOCKTIME    -263 /* v2 inputs need incompatible locktimes */
+#define COFFER_ERR_PSBT_SCRIPT_MISMATCH -264 /* redeem/witness script does not match */
+#define COFFER_ERR_PSBT_KEY_MISMATCH -265 /* derived key is not the PSBT's key */
+#define COFFER_ERR_PSBT_SIGHASH     -266 /* sighash type refused by signer policy */
 
 /* MuSig2 / BIP322: -300 .. -349 */
 #define COFFER_ERR_MUSIG            -300 /* MuSig2 input rejected */

@@ -1,0 +1,320 @@
+/*
+ * Partially Signed Bitcoin Transactions: BIP174 (v0) with the taproot fields of
+ * BIP371, the MuSig2 fields of BIP373, and BIP370 (v2).
+ *
+ * A struct psbt keeps every map as an ordered list of raw key/value pairs, so
+ * that unknown and proprietary fields survive and a parsed PSBT serialises back
+ * byte for byte. Every pair in a struct psbt has passed the per-type checks
+ * (key length, value format, allowed PSBT versions) whether it was parsed or
+ * added through this API; new pairs are inserted at their canonical position
+ * (Bitcoin Core's write order for known types, then proprietary, then unknown
+ * types, each sorted by key bytes).
+ *
+ * The transaction being built is mirrored in `tx` (v0: the parsed
+ * PSBT_GLOBAL_UNSIGNED_TX; v2: assembled from the per-input and per-output
+ * fields, with the fallback locktime). It is read-only for callers.
+ *
+ * Parsing is bounded: at most PSBT_MAX_SIZE bytes, PSBT_MAX_INPUTS inputs,
+ * PSBT_MAX_OUTPUTS outputs and PSBT_MAX_MAP_FIELDS pairs per map, and it never
+ * allocates more than a small constant multiple of its input.
+ *
+ * Roles live in separate files: psbt_parse.c (this header's parse and field
+ * rules), psbt_write.c, psbt_update.c, psbt_sign.c, psbt_finalize.c,
+ * psbt_combine.c, psbt_v2.c (locktime, v0<->v2) and psbt_json.c (decode).
+ */
+#ifndef COFFER_BTC_PSBT_H
+#define COFFER_BTC_PSBT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "btc/tx.h"
+#include "common/buf.h"
+
+/* Hard caps on untrusted PSBTs. */
+#define PSBT_MAX_SIZE        ((size_t)16 << 20)	/* serialised bytes */
+#define PSBT_MAX_INPUTS      10000
+#define PSBT_MAX_OUTPUTS     10000
+#define PSBT_MAX_MAP_FIELDS  4096	/* key/value pairs in one map */
+#define PSBT_MAX_KEY_SIZE    8192	/* bytes in one key (type included) */
+#define PSBT_MAX_PATH_DEPTH  255	/* BIP32 derivation steps in one origin */
+
+/* Global types (BIP174, BIP370). */
+#define PSBT_GLOBAL_UNSIGNED_TX        0x00
+#define PSBT_GLOBAL_XPUB               0x01
+#define PSBT_GLOBAL_TX_VERSION         0x02
+#define PSBT_GLOBAL_FALLBACK_LOCKTIME  0x03
+#define PSBT_GLOBAL_INPUT_COUNT        0x04
+#define PSBT_GLOBAL_OUTPUT_COUNT       0x05
+#define PSBT_GLOBAL_TX_MODIFIABLE      0x06
+#define PSBT_GLOBAL_VERSION            0xfb
+#define PSBT_GLOBAL_PROPRIETARY        0xfc
+
+/* Input types (BIP174, BIP370, BIP371, BIP373). */
+#define PSBT_IN_NON_WITNESS_UTXO       0x00
+#define PSBT_IN_WITNESS_UTXO           0x01
+#define PSBT_IN_PARTIAL_SIG            0x02
+#define PSBT_IN_SIGHASH_TYPE           0x03
+#define PSBT_IN_REDEEM_SCRIPT          0x04
+#define PSBT_IN_WITNESS_SCRIPT         0x05
+#define PSBT_IN_BIP32_DERIVATION       0x06
+#define PSBT_IN_FINAL_SCRIPTSIG        0x07
+#define PSBT_IN_FINAL_SCRIPTWITNESS    0x08
+#define PSBT_IN_POR_COMMITMENT         0x09
+#define PSBT_IN_RIPEMD160              0x0a
+#define PSBT_IN_SHA256                 0x0b
+#define PSBT_IN_HASH160                0x0c
+#define PSBT_IN_HASH256                0x0d
+#define PSBT_IN_PREVIOUS_TXID          0x0e
+#define PSBT_IN_OUTPUT_INDEX           0x0f
+#define PSBT_IN_SEQUENCE               0x10
+#define PSBT_IN_REQUIRED_TIME_LOCKTIME 0x11
+#define PSBT_IN_REQUIRED_HEIGHT_LOCKTIME 0x12
+#define PSBT_IN_TAP_KEY_SIG            0x13
+#define PSBT_IN_TAP_SCRIPT_SIG         0x14
+#define PSBT_IN_TAP_LEAF_SCRIPT        0x15
+#define PSBT_IN_TAP_BIP32_DERIVATION   0x16
+#define PSBT_IN_TAP_INTERNAL_KEY       0x17
+#define PSBT_IN_TAP_MERKLE_ROOT        0x18
+#define PSBT_IN_MUSIG2_PARTICIPANT_PUBKEYS 0x1a
+#define PSBT_IN_MUSIG2_PUB_NONCE       0x1b
+#define PSBT_IN_MUSIG2_PARTIAL_SIG     0x1c
+#define PSBT_IN_PROPRIETARY            0xfc
+
+/* Output types (BIP174, BIP370, BIP371, BIP373). */
+#define PSBT_OUT_REDEEM_SCRIPT         0x00
+#define PSBT_OUT_WITNESS_SCRIPT        0x01
+#define PSBT_OUT_BIP32_DERIVATION      0x02
+#define PSBT_OUT_AMOUNT                0x03
+#define PSBT_OUT_SCRIPT                0x04
+#define PSBT_OUT_TAP_INTERNAL_KEY      0x05
+#define PSBT_OUT_TAP_TREE              0x06
+#define PSBT_OUT_TAP_BIP32_DERIVATION  0x07
+#define PSBT_OUT_MUSIG2_PARTICIPANT_PUBKEYS 0x08
+#define PSBT_OUT_PROPRIETARY           0xfc
+
+/* PSBT_GLOBAL_TX_MODIFIABLE bits (BIP370). */
+#define PSBT_TXMOD_INPUTS          0x01
+#define PSBT_TXMOD_OUTPUTS         0x02
+#define PSBT_TXMOD_SIGHASH_SINGLE  0x04
+
+/* Which map a pair belongs to. */
+enum psbt_map_kind {
+	PSBT_MAP_GLOBAL = 0,
+	PSBT_MAP_INPUT,
+	PSBT_MAP_OUTPUT,
+};
+
+/* One key/value pair. key holds the whole key (CompactSize type, then key
+ * data); key and value share one allocation owned by the map. */
+struct psbt_kv {
+	uint8_t *key;
+	size_t key_len;
+	uint8_t *value;
+	size_t value_len;
+	uint64_t type;
+	size_t keydata_off;	/* key data is key[keydata_off .. key_len) */
+};
+
+struct psbt_map {
+	struct psbt_kv *kv;
+	size_t n;
+	size_t cap;
+};
+
+struct psbt_input {
+	struct psbt_map map;
+	/* v2 only (0 when absent): PSBT_IN_REQUIRED_{TIME,HEIGHT}_LOCKTIME. */
+	uint32_t time_locktime;
+	uint32_t height_locktime;
+};
+
+struct psbt_output {
+	struct psbt_map map;
+};
+
+struct psbt {
+	uint32_t version;		/* 0 or 2 */
+	struct tx tx;			/* the unsigned transaction (see above) */
+	int has_fallback_locktime;	/* v2: PSBT_GLOBAL_FALLBACK_LOCKTIME present */
+	uint8_t tx_modifiable;		/* v2: PSBT_GLOBAL_TX_MODIFIABLE (0 when absent) */
+	struct psbt_map global;
+	struct psbt_input *in;		/* n_in maps (n_in == tx.n_in) */
+	size_t n_in;
+	struct psbt_output *out;	/* n_out maps (n_out == tx.n_out) */
+	size_t n_out;
+};
+
+/* An empty PSBT (version 0, empty transaction, no maps). */
+void psbt_init(struct psbt *p);
+
+/* Release everything a PSBT owns and leave it as psbt_init() does. NULL is allowed. */
+void psbt_free(struct psbt *p);
+
+/*
+ * Deep copy.
+ * Returns 0 or COFFER_ERR_NOMEM.
+ * Out:  dst (initialised here; empty on failure).
+ * In:   src.
+ */
+int psbt_copy(struct psbt *dst, const struct psbt *src);
+
+/*
+ * Parse a binary PSBT (v0 or v2), checking every field.
+ * Returns 0 or:
+ *   COFFER_ERR_TOO_LARGE          over a PSBT_MAX_* cap;
+ *   COFFER_ERR_PSBT_MAGIC         no "psbt\xff" prefix;
+ *   COFFER_ERR_TRUNCATED          a length, map or separator missing at the end;
+ *   COFFER_ERR_NONCANONICAL       non-minimal CompactSize;
+ *   COFFER_ERR_PSBT_DUP_KEY       a key repeated in one map;
+ *   COFFER_ERR_PSBT_BAD_KEY       key data of the wrong size or content for its type;
+ *   COFFER_ERR_PSBT_BAD_VALUE     value malformed for its type;
+ *   COFFER_ERR_PSBT_VERSION       PSBT_GLOBAL_VERSION other than 0 or 2;
+ *   COFFER_ERR_PSBT_FIELD_VERSION a field not allowed in this version;
+ *   COFFER_ERR_PSBT_MISSING_FIELD a required field absent;
+ *   COFFER_ERR_PSBT_UNSIGNED_TX   v0 unsigned tx with scriptSigs or in witness form;
+ *   COFFER_ERR_TRAILING           bytes after the last output map;
+ *   COFFER_ERR_NOMEM.
+ * Out:  p (initialised here; empty on failure).
+ * In:   buf/len.
+ */
+int psbt_parse(struct psbt *p, const uint8_t *buf, size_t len);
+
+/* Same, from padded standard base64 (surrounding ASCII whitespace ignored).
+ * Also returns COFFER_ERR_BAD_BASE64. */
+int psbt_parse_base64(struct psbt *p, const char *s, size_t len);
+
+/*
+ * Serialise: magic, then the maps with their pairs in list order.
+ * Returns 0, COFFER_ERR_TOO_LARGE (out's cap) or COFFER_ERR_NOMEM.
+ * Out:  out (appended).
+ * In:   p.
+ */
+int psbt_serialize(struct cbuf *out, const struct psbt *p);
+
+/* Same, appended as NUL-terminated base64 (out->len excludes the NUL). */
+int psbt_serialize_base64(struct cbuf *out, const struct psbt *p);
+
+/*
+ * Creator: a v0 PSBT for an unsigned transaction (empty scriptSigs and
+ * witnesses), with empty input and output maps.
+ * Returns 0, COFFER_ERR_PSBT_UNSIGNED_TX, COFFER_ERR_TOO_LARGE or COFFER_ERR_NOMEM.
+ * Out:  p (initialised here; empty on failure).
+ * In:   tx.
+ */
+int psbt_create(struct psbt *p, const struct tx *tx);
+
+/* --- Maps ------------------------------------------------------------------ */
+
+/*
+ * Find the pair with this type and key data (keydata NULL iff keydata_len 0).
+ * Returns the pair (owned by the map) or NULL.
+ */
+const struct psbt_kv *psbt_map_find(const struct psbt_map *m, uint64_t type,
+    const uint8_t *keydata, size_t keydata_len);
+
+/* Number of pairs of a type in a map. */
+size_t psbt_map_count_type(const struct psbt_map *m, uint64_t type);
+
+/*
+ * Add or replace a pair after the same checks as the parser applies to a map of
+ * `kind` in a PSBT of p's version (so v2 transaction fields cannot be changed
+ * this way: they are refused with COFFER_ERR_INVALID_ARG). A new key goes to its
+ * canonical position; a replaced one keeps its place.
+ * Returns 0, a parse error code of psbt_parse() for the pair, COFFER_ERR_TOO_LARGE
+ * (map full) or COFFER_ERR_NOMEM; the map is unchanged on failure.
+ * Args: p: the PSBT (for its version); m: one of p's maps, of kind `kind`.
+ * In:   type; keydata/keydata_len; value/value_len (NULL iff length 0).
+ */
+int psbt_map_set(struct psbt *p, struct psbt_map *m, enum psbt_map_kind kind, uint64_t type,
+    const uint8_t *keydata, size_t keydata_len, const uint8_t *value, size_t value_len);
+
+/* Remove every pair of a type (keydata NULL) or the one pair with that key. */
+void psbt_map_remove(struct psbt_map *m, uint64_t type, const uint8_t *keydata, size_t keydata_len);
+
+/* Name of a known field type ("PSBT_IN_PARTIAL_SIG") or NULL. */
+const char *psbt_field_name(enum psbt_map_kind kind, uint64_t type);
+
+/* --- Typed readers ------------------------------------------------------------ */
+
+/* A BIP32 key origin: master fingerprint and path (at most PSBT_MAX_PATH_DEPTH steps). */
+struct psbt_origin {
+	uint8_t fingerprint[4];
+	uint32_t path[PSBT_MAX_PATH_DEPTH];
+	size_t depth;
+};
+
+/*
+ * Decode a key-origin value (fingerprint || u32le path...).
+ * Returns 0 or COFFER_ERR_PSBT_BAD_VALUE. Out: o (cleared on entry). In: v/n.
+ */
+int psbt_origin_decode(struct psbt_origin *o, const uint8_t *v, size_t n);
+
+/*
+ * Decode a PSBT_{IN,OUT}_TAP_BIP32_DERIVATION value: leaf hashes then origin.
+ * Returns 0 or COFFER_ERR_PSBT_BAD_VALUE.
+ * Out:  leaf_hashes: points into v (n_leaves * 32 bytes; NULL when none);
+ *       n_leaves; o (cleared on entry).
+ * In:   v/n.
+ */
+int psbt_tap_origin_decode(const uint8_t **leaf_hashes, size_t *n_leaves, struct psbt_origin *o,
+    const uint8_t *v, size_t n);
+
+/*
+ * The output an input spends, from its UTXO fields, after the checks the
+ * signer relies on: a non-witness UTXO must hash to the prevout txid and have
+ * the output; when both UTXO fields are present they must agree.
+ * Returns 0 or COFFER_ERR_MISSING_UTXO (neither present),
+ *   COFFER_ERR_PSBT_UTXO_MISMATCH, COFFER_ERR_INPUT_INDEX, COFFER_ERR_NOMEM.
+ * Out:  amount (0 on failure); spk: the scriptPubKey is appended;
+ *       source (may be NULL): PSBT_IN_NON_WITNESS_UTXO or PSBT_IN_WITNESS_UTXO,
+ *       whichever was used (the non-witness one when both are present).
+ * In:   p, index.
+ */
+int psbt_input_utxo(int64_t *amount, struct cbuf *spk, int *source, const struct psbt *p,
+    size_t index);
+
+/* Whether an input carries PSBT_IN_FINAL_SCRIPTSIG or PSBT_IN_FINAL_SCRIPTWITNESS. */
+int psbt_input_is_final(const struct psbt *p, size_t index);
+
+/*
+ * The fee: sum of input amounts minus sum of output amounts.
+ * Returns 0; COFFER_ERR_MISSING_UTXO (an input's amount unknown);
+ *   COFFER_ERR_PSBT_UTXO_MISMATCH; COFFER_ERR_BAD_AMOUNT (outputs exceed
+ *   inputs or a sum over the money range).
+ * Out:  fee (0 on failure). In: p.
+ */
+int psbt_fee(int64_t *fee, const struct psbt *p);
+
+/* --- v2 (psbt_v2.c) ---------------------------------------------------------- */
+
+/*
+ * The transaction locktime (BIP370 rules for v2: the largest required
+ * locktime of the kind every input supporting one agrees on, height preferred,
+ * else the fallback locktime or 0; v0: the unsigned tx's).
+ * Returns 0 or COFFER_ERR_PSBT_LOCKTIME (inputs need both a height and a time
+ * locktime). Out: locktime (0 on failure). In: p.
+ */
+int psbt_locktime(uint32_t *locktime, const struct psbt *p);
+
+/*
+ * The unsigned transaction with its final locktime.
+ * Returns 0, COFFER_ERR_PSBT_LOCKTIME or COFFER_ERR_NOMEM.
+ * Out: tx (initialised here; empty on failure). In: p.
+ */
+int psbt_unsigned_tx(struct tx *tx, const struct psbt *p);
+
+/*
+ * Convert between versions. To v0: the unsigned tx (locktime as above) becomes
+ * PSBT_GLOBAL_UNSIGNED_TX and the v2-only fields are dropped. To v2: the
+ * transaction is spread over the v2 fields (the locktime becomes the fallback
+ * locktime) and PSBT_GLOBAL_VERSION is set to 2. Other pairs are kept.
+ * Converting to the current version copies.
+ * Returns 0, COFFER_ERR_INVALID_ARG (version not 0 or 2), COFFER_ERR_PSBT_LOCKTIME,
+ *   COFFER_ERR_NOMEM.
+ * Out:  dst (initialised here; empty on failure).
+ * In:   src; version: 0 or 2.
+ */
+int psbt_convert(struct psbt *dst, const struct psbt *src, uint32_t version);
+
+#endif
