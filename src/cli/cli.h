@@ -27,6 +27,9 @@ void cli_trim(struct cbuf *b);
 
 /* Command handlers (one file per group: cmd_<group>.c). */
 int cmd_mnemonic_new(int argc, char **argv);
+/* cmd_descriptor.c */
+int cmd_descriptor_from_mnemonic(int argc, char **argv);
+int cmd_descriptor_derive(int argc, char **argv);
 int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);
 

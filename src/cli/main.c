@@ -22,6 +22,11 @@ static const struct cli_command commands[] = {
 	{ NULL, "version", cmd_version, "", "print the version" },
 	{ "mnemonic", "new", cmd_mnemonic_new, "[--words 12|15|18|21|24]",
 	    "print a new BIP39 mnemonic (default 24 words) from the OS CSPRNG" },
+	{ "descriptor", "from-mnemonic", cmd_descriptor_from_mnemonic,
+	    "--mnemonic-file F [--passphrase-file P] --type wpkh|tr|sh-wpkh [--account N] [--network N]",
+	    "print an account's public multipath descriptor (BIP84/86/49 path, with checksum)" },
+	{ "descriptor", "derive", cmd_descriptor_derive, "[--network N] DESCRIPTOR [--range A:B]",
+	    "print addresses A..B (default 0:0); a <a;b> descriptor uses its first (receive) path" },
 	{ "message", "sign", cmd_message_sign,
 	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
 	    " [--unprefixed] (MESSAGE | --message-file F)",
