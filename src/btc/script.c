@@ -276,7 +276,7 @@ script_find_and_delete(struct cbuf *out, size_t *removed, const uint8_t *script,
 
 	if (removed != NULL)
 		*removed = 0;
-	if (pattern_len == 0)
+	if (pattern_len == 0 || len == 0)
 		return cbuf_put(out, script, len);
 	/* Core: at each op boundary, skip every back-to-back copy of the pattern,
 	 * then step over one op; on a malformed op stop and keep the tail. */

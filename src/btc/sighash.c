@@ -190,6 +190,10 @@ hw_script_code_legacy(struct hw *w, const uint8_t *s, size_t len)
 	size_t dl, nsep = 0, from = 0;
 	uint8_t op;
 
+	if (len == 0) {
+		hw_u8(w, 0);
+		return;
+	}
 	creader_init(&r, s, len);
 	while (script_next_op(&r, &op, &d, &dl) == 0)
 		if (op == OP_CODESEPARATOR)
