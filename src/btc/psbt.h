@@ -317,4 +317,211 @@ int psbt_unsigned_tx(struct tx *tx, const struct psbt *p);
  */
 int psbt_convert(struct psbt *dst, const struct psbt *src, uint32_t version);
 
+/* --- Updater (psbt_update.c) ------------------------------------------------- */
+
+/* A public key the updater may attach to inputs and outputs, with its origin. */
+struct psbt_pool_key {
+	uint8_t pubkey[65];		/* 33-byte compressed or 65-byte uncompressed */
+	size_t pubkey_len;
+	struct psbt_origin origin;
+};
+
+/* What the updater knows: previous transactions, redeem/witness scripts and keys. */
+struct psbt_update_pool {
+	const struct tx *prev_txs;
+	size_t n_prev_txs;
+	const uint8_t *const *scripts;	/* redeem and witness scripts, any order */
+	const size_t *script_lens;
+	size_t n_scripts;
+	const struct psbt_pool_key *keys;
+	size_t n_keys;
+};
+
+/* Updater flags. */
+#define PSBT_UPDATE_FULL_UTXO_ALWAYS 0x01	/* add the non-witness UTXO to segwit inputs too */
+
+/*
+ * Updater: for every input whose previous transaction is in the pool, add the
+ * UTXO (segwit spends: PSBT_IN_WITNESS_UTXO, plus the whole previous tx with
+ * PSBT_UPDATE_FULL_UTXO_ALWAYS; others: PSBT_IN_NON_WITNESS_UTXO), the redeem
+ * and witness scripts that hash to what the output commits to, and a BIP32
+ * derivation for each pool key that appears in those scripts; for taproot
+ * key-path outputs (BIP86) whose output key a pool key tweaks to, the internal
+ * key and its PSBT_IN_TAP_BIP32_DERIVATION. Outputs get scripts and derivations
+ * the same way. Fields already present are replaced by identical values only.
+ * Returns 0, COFFER_ERR_NOMEM or COFFER_ERR_TOO_LARGE.
+ * Args: p. In: pool; flags: PSBT_UPDATE_*.
+ */
+int psbt_update(struct psbt *p, const struct psbt_update_pool *pool, unsigned int flags);
+
+/*
+ * Set one input's UTXO from its previous transaction: PSBT_IN_NON_WITNESS_UTXO
+ * and, when with_witness_utxo is 1, PSBT_IN_WITNESS_UTXO too.
+ * Returns 0, COFFER_ERR_INPUT_INDEX, COFFER_ERR_PSBT_UTXO_MISMATCH (prev is not
+ * the transaction the input spends), COFFER_ERR_NOMEM.
+ */
+int psbt_update_input_utxo(struct psbt *p, size_t index, const struct tx *prev,
+    int with_witness_utxo);
+
+/*
+ * Set PSBT_IN_WITNESS_UTXO.
+ * Returns 0, COFFER_ERR_INPUT_INDEX, COFFER_ERR_BAD_AMOUNT, COFFER_ERR_NOMEM.
+ */
+int psbt_update_input_witness_utxo(struct psbt *p, size_t index, int64_t amount,
+    const uint8_t *spk, size_t spk_len);
+
+/* Set PSBT_IN_SIGHASH_TYPE. Returns 0, COFFER_ERR_INPUT_INDEX or COFFER_ERR_NOMEM. */
+int psbt_update_input_sighash(struct psbt *p, size_t index, uint32_t sighash_type);
+
+/*
+ * Add a BIP32 derivation (PSBT_{IN,OUT}_BIP32_DERIVATION) to input or output
+ * `index` (kind PSBT_MAP_INPUT or PSBT_MAP_OUTPUT).
+ * Returns 0, COFFER_ERR_INPUT_INDEX, COFFER_ERR_PSBT_BAD_KEY (pubkey invalid),
+ *   COFFER_ERR_NOMEM.
+ */
+int psbt_update_derivation(struct psbt *p, enum psbt_map_kind kind, size_t index,
+    const uint8_t *pubkey, size_t pubkey_len, const struct psbt_origin *origin);
+
+/*
+ * Add a taproot derivation (PSBT_{IN,OUT}_TAP_BIP32_DERIVATION): x-only key,
+ * the leaf hashes it signs in (NULL/0 for the key path) and its origin.
+ * Same Returns as psbt_update_derivation.
+ */
+int psbt_update_tap_derivation(struct psbt *p, enum psbt_map_kind kind, size_t index,
+    const uint8_t xonly[32], const uint8_t *leaf_hashes, size_t n_leaves,
+    const struct psbt_origin *origin);
+
+/* --- Signer (psbt_sign.c) ------------------------------------------------------ */
+
+/*
+ * A source of private keys. get_key is asked for each key an input's
+ * derivations name: pub is 33/65 bytes (ECDSA) or 32 (x-only, taproot) and
+ * origin its key origin. It returns 0 with the secret key in seckey only after
+ * checking that the key's public key is exactly pub; COFFER_ERR_NOT_FOUND when
+ * the key is not ours; COFFER_ERR_PSBT_KEY_MISMATCH when the origin looks like
+ * ours (fingerprint) but the derived key differs (the key is then skipped and
+ * counted); any other code aborts signing.
+ */
+struct psbt_signer {
+	int (*get_key)(void *ctx, uint8_t seckey[32], const uint8_t *pub, size_t pub_len,
+	    const struct psbt_origin *origin);
+	void *ctx;
+};
+
+/* Signer flags. */
+#define PSBT_SIGN_NO_GRIND       0x01	/* ECDSA: plain RFC6979 without low-R grinding
+					 * (reproduces the BIP174 vectors) */
+#define PSBT_SIGN_REQUIRE_FULL_UTXO 0x02 /* segwit v0 inputs need PSBT_IN_NON_WITNESS_UTXO */
+#define PSBT_SIGN_ANY_SIGHASH    0x04	/* allow NONE, SINGLE and ANYONECANPAY */
+
+struct psbt_sign_opts {
+	unsigned int flags;		/* PSBT_SIGN_* */
+	const uint8_t *aux32;		/* BIP340 auxiliary randomness, tests only; NULL: fresh */
+};
+
+struct psbt_sign_stats {
+	size_t inputs_signed;		/* inputs that received at least one signature */
+	size_t signatures;		/* signatures added */
+	size_t key_mismatch;		/* keys whose fingerprint matched but derived key did not */
+};
+
+/*
+ * Signer. First every input's UTXO data is checked (a non-witness UTXO must
+ * hash to the prevout txid; a witness UTXO needs a witness (or P2SH) output;
+ * redeem and witness scripts must hash to what the output commits to); any
+ * inconsistency refuses the whole PSBT. Then each non-final input whose
+ * derivations name keys the signer holds is signed, the sighash computed here
+ * from the PSBT's own data:
+ *   P2PKH, P2SH (legacy), P2PK, bare multisig: legacy sighash; the full
+ *     previous transaction is required;
+ *   P2WPKH, P2WSH, and both nested in P2SH: BIP143; PSBT_IN_WITNESS_UTXO
+ *     suffices unless PSBT_SIGN_REQUIRE_FULL_UTXO (policy: the amount is
+ *     committed by the signature, the fee-attack of CVE-2020-14199 needs two
+ *     signing rounds on different amounts; set the flag to rule it out);
+ *   P2TR: BIP341 key path when the key is the internal key (the output key
+ *     must match it and PSBT_IN_TAP_MERKLE_ROOT), BIP342 script path for each
+ *     leaf hash of the key's derivation whose leaf script is in the PSBT, has
+ *     a control block committing to the output key, is tapscript, has no
+ *     OP_CODESEPARATOR and contains the key. Every input's amount and script
+ *     must be known.
+ * A key is used only where the script commits to it (hash or push).
+ * Sighash type: PSBT_IN_SIGHASH_TYPE, or ALL (ECDSA) / DEFAULT (taproot);
+ * other than ALL/DEFAULT is refused without PSBT_SIGN_ANY_SIGHASH.
+ * Returns 0 (also when nothing was ours: see stats) or COFFER_ERR_PSBT_UTXO_MISMATCH,
+ *   COFFER_ERR_PSBT_SCRIPT_MISMATCH, COFFER_ERR_MISSING_UTXO,
+ *   COFFER_ERR_PSBT_MISSING_FIELD (our key, but a script it needs is absent),
+ *   COFFER_ERR_PSBT_SIGHASH, COFFER_ERR_BAD_SIGHASH_TYPE, COFFER_ERR_PSBT_LOCKTIME,
+ *   COFFER_ERR_NOMEM, or an error of get_key. On failure p may hold signatures
+ *   added before the failing input: callers discard it.
+ * Args: p. Out: stats (may be NULL; cleared on entry).
+ * In:   signer; opts (NULL: defaults).
+ */
+int psbt_sign(struct psbt *p, struct psbt_sign_stats *stats, const struct psbt_signer *signer,
+    const struct psbt_sign_opts *opts);
+
+/*
+ * Sign with an HD master key: keys whose origin fingerprint is the master's are
+ * derived along their path and used only if the derived public key equals the
+ * PSBT's. Derived keys live in secure memory and are wiped.
+ * Returns as psbt_sign, plus COFFER_ERR_INVALID_ARG (master has no private key).
+ */
+struct bip32_key;
+int psbt_sign_bip32(struct psbt *p, struct psbt_sign_stats *stats, const struct bip32_key *master,
+    const struct psbt_sign_opts *opts);
+
+/*
+ * Sign with a list of private keys (e.g. from WIF), matched by public key.
+ * Returns as psbt_sign.
+ */
+int psbt_sign_keys(struct psbt *p, struct psbt_sign_stats *stats, const uint8_t (*seckeys)[32],
+    size_t n, const struct psbt_sign_opts *opts);
+
+/* --- Combiner, finaliser, extractor -------------------------------------------- */
+
+/*
+ * Combiner: the union of the pairs of n PSBTs for the same transaction (for
+ * a key present in several, the first PSBT's value wins). New pairs go to
+ * their canonical place.
+ * Returns 0, COFFER_ERR_INVALID_ARG (n == 0), COFFER_ERR_PSBT_COMBINE
+ *   (different versions or transactions), COFFER_ERR_TOO_LARGE, COFFER_ERR_NOMEM.
+ * Out:  dst (initialised here; empty on failure).
+ * In:   srcs[n].
+ */
+int psbt_combine(struct psbt *dst, const struct psbt *const *srcs, size_t n);
+
+/*
+ * Finaliser: build PSBT_IN_FINAL_SCRIPTSIG / PSBT_IN_FINAL_SCRIPTWITNESS for
+ * every input it can: P2PKH, P2WPKH, P2SH-P2WPKH, P2PK, multisig (bare, P2SH,
+ * P2WSH, P2SH-P2WSH; multi or sortedmulti: the script fixes the order), P2TR
+ * key path, and P2TR script path with pk() or multi_a/sortedmulti_a leaves
+ * (the smallest satisfiable leaf). Only signatures that verify against the
+ * sighash recomputed here are used. A finalised input keeps its UTXO, final,
+ * v2 transaction, proprietary and unknown fields; the rest is removed.
+ * Returns 0 when every input is final afterwards, else
+ *   COFFER_ERR_PSBT_CANNOT_FINALIZE (the others are still finalised), or
+ *   COFFER_ERR_PSBT_LOCKTIME, COFFER_ERR_NOMEM.
+ * Args: p. Out: n_final (may be NULL): inputs final afterwards.
+ */
+int psbt_finalize(struct psbt *p, size_t *n_final);
+
+/*
+ * Extractor: the network transaction of a fully finalised PSBT.
+ * Returns 0, COFFER_ERR_PSBT_NOT_FINAL, COFFER_ERR_PSBT_LOCKTIME, COFFER_ERR_NOMEM.
+ * Out:  tx (initialised here; empty on failure). In: p.
+ */
+int psbt_extract(struct tx *tx, const struct psbt *p);
+
+/* --- JSON (psbt_json.c) -------------------------------------------------------- */
+
+/*
+ * Decode for people and tools: version, unsigned tx (txid, version, locktime,
+ * inputs, outputs), per input its UTXO (amount, script, and whether the
+ * non-witness UTXO matches), sighash, scripts, derivations, signatures, taproot
+ * and MuSig2 fields, final scripts; per output its amount, script and key
+ * data; unknown pairs as hex; the fee when every input amount is known.
+ * Returns a new jansson object (caller json_decref()s) or NULL when out of memory.
+ */
+struct json_t;
+struct json_t *psbt_to_json(const struct psbt *p);
+
 #endif

@@ -547,23 +547,66 @@ psbt_kv_check(enum psbt_map_kind kind, uint32_t version, const struct psbt_kv *k
 	return f->check != NULL ? f->check(kv) : 0;
 }
 
+static int
+bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	size_t n = an < bn ? an : bn;
+	int c = n > 0 ? memcmp(a, b, n) : 0;
+
+	if (c != 0)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+/* Bitcoin Core's map orders, where they are not the key bytes: partial
+ * signatures by HASH160 of the key (CKeyID), leaf scripts by script size, then
+ * script, then leaf version (prevector compares sizes first), then control
+ * block, global xpubs by key origin. */
+static int
+type_cmp(enum psbt_map_kind kind, const struct psbt_kv *a, const struct psbt_kv *b)
+{
+	if (kind == PSBT_MAP_INPUT && a->type == PSBT_IN_PARTIAL_SIG) {
+		uint8_t ha[20], hb[20];
+
+		hash160(ha, psbt_kv_keydata(a), psbt_kv_keydata_len(a));
+		hash160(hb, psbt_kv_keydata(b), psbt_kv_keydata_len(b));
+		return memcmp(ha, hb, 20);
+	}
+	if (kind == PSBT_MAP_INPUT && a->type == PSBT_IN_TAP_LEAF_SCRIPT) {
+		int c;
+
+		if (a->value_len != b->value_len)
+			return a->value_len < b->value_len ? -1 : 1;
+		if ((c = memcmp(a->value, b->value, a->value_len)) != 0)
+			return c;
+	}
+	if (kind == PSBT_MAP_GLOBAL && a->type == PSBT_GLOBAL_XPUB) {
+		int c = memcmp(a->value, b->value, 4);
+		size_t i;
+
+		if (c != 0)
+			return c;
+		for (i = 4; i + 4 <= a->value_len && i + 4 <= b->value_len; i += 4)
+			if (psbt_le32(a->value + i) != psbt_le32(b->value + i))
+				return psbt_le32(a->value + i) < psbt_le32(b->value + i) ? -1 : 1;
+		if (a->value_len != b->value_len)
+			return a->value_len < b->value_len ? -1 : 1;
+	}
+	return bytes_cmp(a->key, a->key_len, b->key, b->key_len);
+}
+
 int
 psbt_kv_cmp(enum psbt_map_kind kind, const struct psbt_kv *a, const struct psbt_kv *b)
 {
 	unsigned int ra, rb;
-	size_t n;
-	int c;
 
 	(void)psbt_field_lookup(kind, a->type, &ra);
 	(void)psbt_field_lookup(kind, b->type, &rb);
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
-	n = a->key_len < b->key_len ? a->key_len : b->key_len;
-	if ((c = memcmp(a->key, b->key, n)) != 0)
-		return c;
-	if (a->key_len != b->key_len)
-		return a->key_len < b->key_len ? -1 : 1;
-	return 0;
+	if (a->type != b->type)	/* two unknown types: by key bytes */
+		return bytes_cmp(a->key, a->key_len, b->key, b->key_len);
+	return type_cmp(kind, a, b);
 }
 
 int

@@ -8,6 +8,11 @@
 #include <stdint.h>
 
 #include "btc/psbt.h"
+#include "btc/script.h"
+#include "btc/tx.h"
+#include "common/buf.h"
+
+struct sighash_cache;
 
 /* Which PSBT versions a field may appear in, and where it is required. */
 #define PSBT_FV0      0x01
@@ -93,6 +98,53 @@ uint64_t psbt_le64(const uint8_t *p);
 
 /* Strict DER ECDSA signature plus a defined sighash byte (BIP66 + STRICTENC). */
 int psbt_is_der_sig(const uint8_t *sig, size_t len);
+
+/* --- Spend analysis (psbt_spend.c) --- */
+
+enum psbt_spend_kind {
+	PSBT_SPEND_UNKNOWN = 0,	/* unknown witness version, P2SH without its script, ... */
+	PSBT_SPEND_LEGACY,	/* P2PKH, P2PK, bare multisig, P2SH of those */
+	PSBT_SPEND_WPKH,	/* P2WPKH, P2SH-P2WPKH */
+	PSBT_SPEND_WSH,		/* P2WSH, P2SH-P2WSH */
+	PSBT_SPEND_TAPROOT,	/* P2TR */
+};
+
+struct psbt_spend {
+	int64_t amount;
+	struct cbuf spk;		/* the spent scriptPubKey (owned) */
+	int source;			/* PSBT_IN_NON_WITNESS_UTXO or PSBT_IN_WITNESS_UTXO */
+	struct script_info spk_info;
+	int nested;			/* spk is P2SH and rs its checked redeem script */
+	const uint8_t *rs;		/* into the PSBT */
+	size_t rs_len;
+	struct script_info rs_info;
+	const uint8_t *ws;		/* into the PSBT; checked against the program */
+	size_t ws_len;
+	int missing_script;		/* a redeem or witness script is needed but absent */
+	enum psbt_spend_kind kind;
+};
+
+/* Work out input i's spend, with the checks every signer must make: UTXO data
+ * consistent (psbt_input_utxo), redeem/witness scripts hashing to what they
+ * must, a witness UTXO only for witness spends. s is valid (free it) whatever
+ * the result. Returns 0, COFFER_ERR_MISSING_UTXO, COFFER_ERR_PSBT_UTXO_MISMATCH,
+ * COFFER_ERR_PSBT_SCRIPT_MISMATCH, COFFER_ERR_NOMEM. */
+int psbt_spend_analyse(struct psbt_spend *s, const struct psbt *p, size_t i);
+void psbt_spend_free(struct psbt_spend *s);
+/* The script that holds the keys: witness script, redeem script or spk. */
+const uint8_t *psbt_spend_script(const struct psbt_spend *s, size_t *len);
+/* Whether the spend commits to this ECDSA key (by hash or as a push). */
+int psbt_spend_uses_key(const struct psbt_spend *s, const uint8_t *pub, size_t pub_len);
+/* Whether a script pushes exactly these bytes somewhere. */
+int psbt_script_has_push(const uint8_t *script, size_t len, const uint8_t *data, size_t n);
+/* ECDSA sighash of a LEGACY/WPKH/WSH spend. */
+int psbt_spend_sighash_ecdsa(uint8_t msg[32], const struct psbt_spend *s, const struct tx *tx,
+    const struct sighash_cache *c, size_t i, uint32_t hash_type);
+/* The outputs every input spends (all must be known), for BIP341. */
+int psbt_spent_outputs(struct tx_out **out, const struct psbt *p);
+void psbt_spent_free(struct tx_out *spent, size_t n);
+/* PSBT_IN_SIGHASH_TYPE or the default; COFFER_ERR_BAD_SIGHASH_TYPE if undefined. */
+int psbt_sighash_type(uint32_t *out, const struct psbt_map *m, int taproot);
 
 /* Rebuild p->tx and the v2 per-input locktimes from the maps (v2 only).
  * Returns 0, COFFER_ERR_PSBT_MISSING_FIELD or COFFER_ERR_NOMEM. */
