@@ -112,6 +112,8 @@ parse_path(struct desc_key *k, const char *s, size_t n)
 	k->mp_pos = SIZE_MAX;
 	if (n == 0)
 		return 0;
+	if (s[0] != '/')
+		return COFFER_ERR_DESC_KEY;	/* "musig(...)x": junk after the key */
 	cnt = count_char(s, n, '/');
 	if (cnt > BIP32_MAX_DEPTH)
 		return COFFER_ERR_DEPTH;

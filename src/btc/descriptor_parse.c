@@ -40,6 +40,12 @@ static const struct {
 	{ "addr", DF_ADDR, DCTX_TOP },
 };
 
+/* Miniscript fragments (BIP379) we recognise only to refuse them by name. */
+static const char *const miniscript_names[] = {
+	"pk_k", "pk_h", "older", "after", "sha256", "hash256", "ripemd160", "hash160", "andor",
+	"and_v", "and_b", "and_n", "or_b", "or_c", "or_d", "or_i", "thresh", "expr_raw_pkh",
+};
+
 static int parse_script(struct dparse *p, struct desc_node *n, enum desc_ctx ctx);
 
 /* The character i places ahead without consuming anything, or -1 past the end. */
@@ -328,6 +334,25 @@ parse_sub(struct dparse *p, struct desc_node *n, enum desc_ctx subctx)
 	return parse_script(p, n->sub, subctx);
 }
 
+/* Why a name followed by '(' is not a script function we take. */
+static int
+unknown_func(const struct dparse *p, size_t len)
+{
+	const uint8_t *c;
+	struct creader tmp = p->r;
+	size_t i;
+
+	if (next_is(p, len, "musig"))
+		return COFFER_ERR_DESC_NOT_SCRIPT;	/* a key expression where a script goes */
+	for (i = 0; i < sizeof(miniscript_names) / sizeof(miniscript_names[0]); i++)
+		if (next_is(p, len, miniscript_names[i]))
+			return COFFER_ERR_DESC_MINISCRIPT;
+	/* wrapped fragments: "v:pk(...)", "and_v(v:pk(...),...)" */
+	if (creader_get_ptr(&tmp, &c, len) == 0 && memchr(c, ':', len) != NULL)
+		return COFFER_ERR_DESC_MINISCRIPT;
+	return COFFER_ERR_DESC_UNKNOWN_FUNC;
+}
+
 static int
 parse_script(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 {
@@ -345,7 +370,7 @@ parse_script(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 		if (next_is(p, len, funcs[i].name))
 			break;
 	if (i == sizeof(funcs) / sizeof(funcs[0]))
-		return next_is(p, len, "musig") ? COFFER_ERR_DESC_NOT_SCRIPT : COFFER_ERR_DESC_UNKNOWN_FUNC;
+		return unknown_func(p, len);
 	n->func = funcs[i].func;
 	n->ctx = ctx;
 	if ((funcs[i].ctx & (int)ctx) == 0)

@@ -467,7 +467,239 @@ test_bip389(void)
 	json_decref(j);
 }
 
+#define K1 "03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd"
+#define X1 "a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd"
+#define XPUB "xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEL"
+#define TPUB "tpubDD7tXK8KeQ3YY83yWq755fHY2JW8Ha8Q765tknUM5rSvjPcGWfUppDFMpQ1ScziKfW3ZNtZvAD7M3u7bSs7HofjTD3KP3YxPK7X6hwV8Rk2"
+#define XPRV "xprvA1RpRA33e1JQ7ifknakTFpgNXPmW2YvmhqLQYMmrj4xJXXWYpDPS3xz7iAxn8L39njGVyuoseXzU6rcxFLJ8HFsTjSyQbLYnMpCqE2VbFWc"
+
+/* Errors of our own beyond the vector files: each a specific code. */
+static void
+test_edge_errors(void)
+{
+	static const struct {
+		const char *desc;
+		int net;
+		int code;
+	} cases[] = {
+		{ "", 0, COFFER_ERR_BAD_DESCRIPTOR },
+		{ "foo(" K1 ")", 0, COFFER_ERR_DESC_UNKNOWN_FUNC },
+		{ "wsh(and_v(v:pk(" K1 "),older(144)))", 0, COFFER_ERR_DESC_MINISCRIPT },
+		{ "wsh(v:pk(" K1 "))", 0, COFFER_ERR_DESC_MINISCRIPT },
+		{ "pk(" K1 "))", 0, COFFER_ERR_TRAILING },
+		{ "pk(" K1 ")x", 0, COFFER_ERR_TRAILING },
+		{ "pk(" K1, 0, COFFER_ERR_BAD_DESCRIPTOR },
+		{ "wpkh()", 0, COFFER_ERR_DESC_KEY },
+		{ K1, 0, COFFER_ERR_DESC_NOT_SCRIPT },
+		{ "pk(" X1 ")", 0, COFFER_ERR_DESC_KEY },		/* x-only outside tr() */
+		{ "wsh(multi(1," X1 "))", 0, COFFER_ERR_DESC_KEY },
+		{ "pk(06a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd5b8dec5235a0fa8722476c7709c02559e3aa73aa03918ba2d492eea75abea235)", 0, COFFER_ERR_BAD_PUBKEY },	/* hybrid */
+		{ "pk(020000000000000000000000000000000000000000000000000000000000000005)", 0, COFFER_ERR_BAD_PUBKEY },
+		{ "tr(" X1 ",multi(1," K1 "))", 0, COFFER_ERR_DESC_CONTEXT },
+		{ "tr(" X1 ",wpkh(" K1 "))", 0, COFFER_ERR_DESC_CONTEXT },
+		{ "tr(" X1 ",{pk(" K1 ")})", 0, COFFER_ERR_BAD_DESCRIPTOR },
+		{ "tr(" X1 ",{pk(" K1 "),pk(" K1 "),pk(" K1 ")})", 0, COFFER_ERR_BAD_DESCRIPTOR },
+		{ "rawtr(" X1 ",pk(" K1 "))", 0, COFFER_ERR_BAD_DESCRIPTOR },
+		{ "raw(abc)", 0, COFFER_ERR_BAD_HEX },
+		{ "multi(1)", 0, COFFER_ERR_DESC_THRESHOLD },
+		{ "multi(-1," K1 ")", 0, COFFER_ERR_DESC_THRESHOLD },
+		{ "multi(4294967297," K1 ")", 0, COFFER_ERR_DESC_THRESHOLD },
+		{ "pkh(" XPUB "/<0;0>/*)", 0, COFFER_ERR_DESC_MULTIPATH },	/* duplicate */
+		{ "pkh(" XPUB "/<0>/*)", 0, COFFER_ERR_DESC_MULTIPATH },	/* one value */
+		{ "pkh(" XPUB "/<0;1>>/*)", 0, COFFER_ERR_DESC_MULTIPATH },
+		{ "pkh(" XPUB "/*/0)", 0, COFFER_ERR_BAD_PATH },		/* '*' not last */
+		{ "pkh(" XPUB "/**)", 0, COFFER_ERR_BAD_PATH },
+		{ "pkh(" XPUB "//0)", 0, COFFER_ERR_BAD_PATH },
+		{ "pkh(" XPUB "/0/)", 0, COFFER_ERR_BAD_PATH },
+		{ "pkh(" XPUB "/+1)", 0, COFFER_ERR_BAD_PATH },
+		{ "pkh([deadbeef" XPUB ")", 0, COFFER_ERR_DESC_ORIGIN },
+		{ "pkh(" XPUB ")", 1, COFFER_ERR_WRONG_NETWORK },
+		{ "pkh(" TPUB ")", 0, COFFER_ERR_WRONG_NETWORK },
+		{ "pkh(L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1)", 3, COFFER_ERR_WRONG_NETWORK },
+		{ "addr(3PUNyaW7M55oKWJ3kDukwk9bsKvryra15j)", 1, COFFER_ERR_WRONG_NETWORK },
+		{ "pkh(" XPUB "x)", 0, COFFER_ERR_DESC_KEY },
+		{ "pkh(xpub6ERApfZwUNrhLCkDtcHTcxd75RbzS1ed54G1LkBUHQVHQKqhMkhgbmJbZRkrgZw4koxb5JaHWkY4ALHY2grBGRjaDMzQLcgJvLJuZZvRcEM)", 0, COFFER_ERR_BAD_CHECKSUM },
+		{ "pk(musig(" K1 "," K1 "))", 0, COFFER_ERR_DESC_CONTEXT },
+		{ "tr(musig(musig(" K1 ")," K1 "))", 0, COFFER_ERR_DESC_MUSIG },
+		{ "raw(00)#aaaaaaaa", 0, COFFER_ERR_DESC_CHECKSUM },
+		{ "raw(00)\n", 0, COFFER_ERR_BAD_STRING },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct descriptor *d = (struct descriptor *)1;
+		int rc = desc_parse(&d, cases[i].desc, strlen(cases[i].desc),
+		    cases[i].net == 0 ? BTC_MAINNET : cases[i].net == 1 ? BTC_TESTNET : BTC_SIGNET);
+
+		CHECK(d == NULL);
+		CHECK_MSG(rc == cases[i].code, "%s: got %s want %s", cases[i].desc, coffer_err_name(rc),
+		    coffer_err_name(cases[i].code));
+	}
+	{
+		/* NUL inside the text is outside the character set */
+		struct descriptor *d = NULL;
+
+		CHECK_RC(desc_parse(&d, "raw(00)\0", 8, BTC_MAINNET), COFFER_ERR_BAD_STRING);
+	}
+}
+
+/* Build a string with a repeated middle part. */
+static char *
+repeat(const char *head, const char *mid, size_t n, const char *sep, const char *tail)
+{
+	size_t len = strlen(head) + n * (strlen(mid) + strlen(sep)) + strlen(tail) + 1, i;
+	char *s = malloc(len);
+
+	strcpy(s, head);
+	for (i = 0; i < n; i++) {
+		strcat(s, mid);
+		if (i + 1 < n)
+			strcat(s, sep);
+	}
+	strcat(s, tail);
+	return s;
+}
+
+static void
+test_limits(void)
+{
+	struct descriptor *d = NULL;
+	struct desc_scripts s;
+	char *str;
+	size_t i;
+
+	/* taproot tree depth 128 is fine, 129 is not */
+	for (i = 128; i <= 129; i++) {
+		char *open = repeat("", "{pk(" K1 "),", i, "", ""), *close = repeat("", "}", i, "", "");
+		size_t len = strlen(open) + strlen(close) + 200;
+
+		str = malloc(len);
+		snprintf(str, len, "tr(" X1 ",%spk(" K1 ")%s)", open, close);
+		CHECK_RC(parse(&d, str), i == 128 ? 0 : COFFER_ERR_DESC_LIMIT);
+		if (d != NULL) {
+			desc_scripts_init(&s);
+			CHECK_OK(desc_derive(&s, d, 0, 0));
+			desc_scripts_free(&s);
+			check_roundtrip(d, 1);
+		}
+		desc_free(d);
+		d = NULL;
+		free(open);
+		free(close);
+		free(str);
+	}
+	/* multi(): 20 keys, not 21; sh() redeem script at most 520 bytes (15 compressed keys) */
+	str = repeat("wsh(multi(1,", K1, 20, ",", "))");
+	CHECK_OK(parse(&d, str));
+	desc_free(d);
+	free(str);
+	str = repeat("wsh(multi(1,", K1, 21, ",", "))");
+	CHECK_RC(parse(&d, str), COFFER_ERR_DESC_THRESHOLD);
+	free(str);
+	str = repeat("sh(multi(1,", K1, 15, ",", "))");
+	CHECK_OK(parse(&d, str));
+	desc_free(d);
+	free(str);
+	/* multi_a(): 999 keys, not 1000 (counted before any key is decoded) */
+	str = repeat("tr(" X1 ",multi_a(1,", X1, 999, ",", "))");
+	CHECK_OK(parse(&d, str));
+	if (d != NULL) {
+		desc_scripts_init(&s);
+		CHECK_OK(desc_derive(&s, d, 0, 0));
+		desc_scripts_free(&s);
+	}
+	desc_free(d);
+	free(str);
+	str = repeat("tr(" X1 ",multi_a(1,", X1, 1000, ",", "))");
+	CHECK_RC(parse(&d, str), COFFER_ERR_DESC_THRESHOLD);
+	free(str);
+	/* precomputation budget: 100 keys x 100 steps exceeds DESC_MAX_PARSE_WORK */
+	{
+		char *path = repeat(XPUB, "/0", 100, "", "/*"), *s2;
+
+		s2 = repeat("tr(" X1 ",multi_a(1,", path, 100, ",", "))");
+		CHECK_RC(parse(&d, s2), COFFER_ERR_DESC_LIMIT);
+		free(s2);
+		free(path);
+	}
+	/* BIP32 depth: 255 steps below a depth-3 xpub is too deep */
+	str = repeat("pkh(" XPUB, "/0", 253, "", ")");
+	CHECK_RC(parse(&d, str), COFFER_ERR_DEPTH);
+	free(str);
+	/* overall size */
+	str = repeat("raw(", "00", DESC_MAX_LEN / 2, "", ")");
+	CHECK_RC(parse(&d, str), COFFER_ERR_TOO_LARGE);
+	free(str);
+}
+
+static void
+test_derive_api(void)
+{
+	struct descriptor *d = NULL;
+	struct desc_scripts s;
+	struct cbuf b;
+	char addr[128];
+
+	desc_scripts_init(&s);
+	CHECK_OK(parse(&d, "wpkh([d34db33f/84h/0h/0h]" XPUB "/<0;1>/*)"));
+	if (d == NULL)
+		return;
+	CHECK(desc_path_count(d) == 2 && desc_is_ranged(d) && !desc_has_private(d));
+	CHECK_OK(desc_derive(&s, d, 1, 0x7fffffff));
+	CHECK_RC(desc_derive(&s, d, 2, 0), COFFER_ERR_DESC_RANGE);
+	CHECK(s.n == 0);
+	CHECK_RC(desc_derive(&s, d, 0, 0x80000000u), COFFER_ERR_DESC_RANGE);
+	CHECK_OK(desc_derive_address(addr, sizeof(addr), d, 0, 5));
+	CHECK(strncmp(addr, "bc1q", 4) == 0);
+	CHECK_RC(desc_derive_address(addr, 10, d, 0, 5), COFFER_ERR_TOO_LARGE);
+	CHECK_STREQ(addr, "");
+	cbuf_init(&b, 0);
+	CHECK_OK(desc_to_string(&b, d, 1, DESC_STR_NO_CHECKSUM));
+	CHECK_STREQ((const char *)b.p, "wpkh([d34db33f/84h/0h/0h]" XPUB "/1/*)");
+	desc_free(d);
+	cbuf_free(&b);
+
+	/* not ranged: only index 0; combo() and bare multi() have no single address */
+	CHECK_OK(parse(&d, "combo(" K1 ")"));
+	CHECK_RC(desc_derive(&s, d, 0, 1), COFFER_ERR_DESC_RANGE);
+	CHECK_RC(desc_derive_address(addr, sizeof(addr), d, 0, 0), COFFER_ERR_UNSUPPORTED);
+	desc_free(d);
+	CHECK_OK(parse(&d, "sh(wpkh(" K1 "))"));
+	CHECK_OK(desc_derive_address(addr, sizeof(addr), d, 0, 0));
+	CHECK(addr[0] == '3');
+	desc_free(d);
+
+	/* public form of private keys: WIF -> hex key, xprv -> xpub; hardened wildcard needs the xprv */
+	CHECK_OK(parse(&d, "tr(L4rK1yDtCWekvXuE6oXD9jCYfFNV2cWRpVuPLBcCU2z8TrisoyY1,pk(" XPRV "/0/*h))"));
+	if (d != NULL) {
+		struct descriptor *pub = NULL;
+
+		cbuf_init(&b, 0);
+		CHECK(desc_has_private(d));
+		CHECK_OK(desc_to_string(&b, d, 0, DESC_STR_PUBLIC | DESC_STR_NO_CHECKSUM));
+		CHECK_STREQ((const char *)b.p, "tr(" K1 ",pk(" XPUB "/0/*h))");
+		CHECK_OK(parse(&pub, (const char *)b.p));
+		CHECK_OK(desc_derive(&s, d, 0, 3));
+		if (pub != NULL)
+			CHECK_RC(desc_derive(&s, pub, 0, 3), COFFER_ERR_HARDENED_FROM_PUBLIC);
+		desc_free(pub);
+		cbuf_free(&b);
+	}
+	desc_free(d);
+	/* testnet keys on signet and regtest */
+	CHECK_OK(desc_parse(&d, "wpkh(" TPUB "/0/*)", strlen("wpkh(" TPUB "/0/*)"), BTC_REGTEST));
+	if (d != NULL) {
+		CHECK_OK(desc_derive_address(addr, sizeof(addr), d, 0, 0));
+		CHECK(strncmp(addr, "bcrt1q", 6) == 0);
+	}
+	desc_free(d);
+	desc_scripts_free(&s);
+}
+
 static const struct test_case tests[] = {
+	{ "edge_errors", test_edge_errors },
+	{ "limits", test_limits },
+	{ "derive_api", test_derive_api },
 	{ "bip380", test_bip380 },
 	{ "bip381", test_bip381 },
 	{ "bip382", test_bip382 },
