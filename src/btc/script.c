@@ -63,7 +63,7 @@ script_push_int(struct cbuf *out, int64_t v)
 		mag >>= 8;
 	}
 	if (num[n - 1] & 0x80)
-		num[n++] = v < 0 ? 0x80 : 0x00;
+		num[n++] = (uint8_t)(v < 0 ? 0x80 : 0x00);
 	else if (v < 0)
 		num[n - 1] |= 0x80;
 	/* Pushed as-is: the small values that have opcodes were handled above. */
