@@ -73,9 +73,10 @@ export function randomDescriptor(rng, network, shape = rng.pick(SHAPES)) {
 			d.keys.push(randomKey(rng, network, { ranged: i === 0 || rng.bool(0.8) }));
 		d.m = rng.int(1, n);
 	} else if (shape === 'tr-tree') {
-		d.key = randomKey(rng, network, { ranged: rng.bool(0.8), xonly: true });
 		d.used = [];
 		d.tree = randomTree(rng, network, rng.int(1, 5), d.used);
+		// At least one ranged key, or the descriptor has only index 0.
+		d.key = randomKey(rng, network, { ranged: !d.used.some((k) => k.kind === 'xpub') || rng.bool(0.8), xonly: true });
 	} else {
 		d.key = randomKey(rng, network, { xonly: shape === 'tr' });
 	}
