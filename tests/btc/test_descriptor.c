@@ -686,6 +686,24 @@ test_derive_api(void)
 		cbuf_free(&b);
 	}
 	desc_free(d);
+	/* xprv with hardened steps: the public form derives through them (BIP381's own pair) */
+	CHECK_OK(parse(&d, "pkh(xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U/2147483647'/0)"));
+	if (d != NULL) {
+		cbuf_init(&b, 0);
+		CHECK_OK(desc_to_string(&b, d, 0, DESC_STR_PUBLIC | DESC_STR_NO_CHECKSUM));
+		CHECK_STREQ((const char *)b.p, "pkh([bd16bee5/2147483647h]xpub69H7F5dQzmVd3vPuLKtcXJziMEQByuDidnX3YdwgtNsecY5HRGtAAQC5mXTt4dsv9RzyjgDjAQs9VGVV6ydYCHnprc9vvaA5YtqWyL6hyds/0)");
+		cbuf_free(&b);
+	}
+	desc_free(d);
+	CHECK_OK(parse(&d, "wpkh([01020304/9]" XPRV "/1h/<0;1>/*)"));
+	if (d != NULL) {
+		cbuf_init(&b, 0);
+		CHECK_OK(desc_to_string(&b, d, DESC_ALL_PATHS, DESC_STR_PUBLIC | DESC_STR_NO_CHECKSUM));
+		CHECK(strncmp((const char *)b.p, "wpkh([01020304/9/1h]xpub", 24) == 0);
+		CHECK(strstr((const char *)b.p, "/<0;1>/*)") != NULL);
+		cbuf_free(&b);
+	}
+	desc_free(d);
 	/* testnet keys on signet and regtest */
 	CHECK_OK(desc_parse(&d, "wpkh(" TPUB "/0/*)", strlen("wpkh(" TPUB "/0/*)"), BTC_REGTEST));
 	if (d != NULL) {
