@@ -11,6 +11,7 @@
 #include "btc/hash.h"
 #include "btc/script.h"
 #include "btc/sighash.h"
+#include "btc/sign.h"
 #include "btc/tx.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -106,6 +107,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tx tx;
 	size_t m;
 
+	/* The same bytes as a DER signature and as a script. */
+	{
+		uint8_t sig[64], der[SIGN_DER_MAX];
+		size_t dl;
+		struct script_info info;
+		struct cbuf b;
+
+		if (sign_der_decode(sig, data, size) == 0)
+			must(sign_der_encode(der, &dl, sig) == 0 && dl == size && memcmp(der, data, size) == 0);
+		(void)script_classify(&info, data, size);
+		(void)script_is_push_only(data, size);
+		cbuf_init(&b, 0);
+		if (size > 2) {
+			size_t removed;
+
+			must(script_find_and_delete(&b, &removed, data + 2, size - 2, data, 2) == 0);
+			must(b.len + 2 * removed == size - 2);
+		}
+		cbuf_free(&b);
+	}
 	for (m = 0; m < 2; m++) {
 		if (tx_parse(&tx, data, size, modes[m]) != 0) {
 			must(tx.n_in == 0 && tx.n_out == 0 && tx.in == NULL && tx.out == NULL);

@@ -89,7 +89,7 @@ tx_witness_push(struct tx_witness *w, const uint8_t *item, size_t item_len)
 	size_t add = compact_size_len(item_len) + item_len;
 	uint8_t *n;
 
-	if (item_len > TX_MAX_SIZE || w->len > TX_MAX_SIZE - add)
+	if (item_len > TX_MAX_SIZE || add > TX_MAX_SIZE || w->len > TX_MAX_SIZE - add)
 		return COFFER_ERR_TOO_LARGE;
 	if ((n = realloc(w->data, w->len + add)) == NULL)
 		return COFFER_ERR_NOMEM;
