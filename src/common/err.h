@@ -122,6 +122,11 @@
 #define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
 #define COFFER_ERR_BIP322_WRONG_KEY -311 /* private key does not control the address */
 
+/* attestation (src/attest): -350 .. -399 */
+#define COFFER_ERR_ATTEST_BAD_CERT  -350 /* certificate (DER/PEM) does not parse */
+#define COFFER_ERR_ATTEST_CHAIN     -351 /* certificate chain does not verify to the pinned root */
+#define COFFER_ERR_ATTEST_POLICY    -352 /* attestation policy file invalid */
+
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
 /* Return the stable snake_case name of an error code ("bad_checksum"). */
