@@ -48,5 +48,8 @@ int cmd_signer_policy(int argc, char **argv);
 int cmd_signer_set_policy(int argc, char **argv);
 int cmd_signer_audit(int argc, char **argv);
 int cmd_signer_attest(int argc, char **argv);
+/* cmd_message.c */
+int cmd_message_sign(int argc, char **argv);
+int cmd_message_verify(int argc, char **argv);
 
 #endif

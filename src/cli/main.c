@@ -63,6 +63,13 @@ static const struct cli_command commands[] = {
 	    "print audit records from the signer's log" },
 	{ "signer", "attest", cmd_signer_attest, SIGNER_AT,
 	    "attestation evidence bound to a fresh nonce and the unlock key (or the no-TEE statement)" },
+	{ "message", "sign", cmd_message_sign,
+	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
+	    " [--unprefixed] (MESSAGE | --message-file F)",
+	    "BIP322-sign a message for a P2WPKH or P2TR (key path) address; prints the \"smp\" signature" },
+	{ "message", "verify", cmd_message_verify,
+	    "[--network N] ADDRESS SIGNATURE (MESSAGE | --message-file F)",
+	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -53,7 +53,7 @@
 #define PROTO_MAX_REASON     256	/* reason string in an error reply */
 #define PROTO_MAX_NAME       32		/* short names (TEE backend) */
 #define PROTO_MAX_DESCRIPTOR 1024	/* one account descriptor */
-#define PROTO_MAX_POLICY     ((size_t)64 << 10)	/* policy JSON */
+#define PROTO_MAX_POLICY     ((size_t)256 << 10)	/* policy JSON (POLICY_MAX_JSON) */
 #define PROTO_MAX_MESSAGE    ((size_t)64 << 10)	/* message to sign (BIP322) */
 #define PROTO_MAX_SIGNATURE  4096	/* BIP322 signature string */
 #define PROTO_MAX_ADDRESS    128

@@ -243,7 +243,53 @@ test_enter_dir(void)
 	rmdir(base);
 }
 
+static void
+test_landlock(void)
+{
+	char base[] = "/tmp/coffer-sandbox-XXXXXX", dir[128], outside[160];
+	pid_t pid;
+	int st, fd;
+
+	CHECK(mkdtemp(base) != NULL);
+	snprintf(dir, sizeof(dir), "%s/signer", base);
+	snprintf(outside, sizeof(outside), "%s/outside", base);
+	CHECK(mkdir(dir, 0700) == 0);
+	CHECK((fd = open(outside, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	if ((pid = fork()) == 0) {
+		int r;
+
+		if (chdir(dir) != 0)
+			_exit(10);
+		if ((r = sandbox_landlock()) == COFFER_ERR_UNSUPPORTED)
+			_exit(99);
+		if (r != 0)
+			_exit(11);
+		/* inside: the keystore's kind of work */
+		if ((fd = open("f.tmp", O_CREAT | O_WRONLY | O_EXCL, 0600)) < 0 || write(fd, "x", 1) != 1 ||
+		    fsync(fd) != 0 || close(fd) != 0 || rename("f.tmp", "f") != 0 || unlink("f") != 0)
+			_exit(12);
+		/* outside: nothing, not even reading */
+		if (open(outside, O_RDONLY) >= 0 || errno != EACCES)
+			_exit(13);
+		if (open("/etc/hostname", O_RDONLY) >= 0 || open("../outside", O_RDONLY) >= 0)
+			_exit(14);
+		if (mkdir("sub", 0700) == 0 || symlink("/etc/passwd", "link") == 0)
+			_exit(15);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 99)
+		printf("skipped: landlock: this kernel has no Landlock\n");
+	else
+		CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "landlock child failed at step %d", WEXITSTATUS(st));
+	unlink(outside);
+	rmdir(dir);
+	rmdir(base);
+}
+
 static const struct test_case tests[] = {
+	{ "landlock", test_landlock },
 	{ "seccomp", test_seccomp },
 	{ "no_dump_env_fds", test_no_dump_env_fds },
 	{ "enter_dir", test_enter_dir },
