@@ -119,6 +119,28 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_ATTEST_BAD_CERT, "attest_bad_cert", "certificate does not parse"),
 	E(COFFER_ERR_ATTEST_CHAIN, "attest_chain", "certificate chain does not verify to the pinned root"),
 	E(COFFER_ERR_ATTEST_POLICY, "attest_policy", "invalid attestation policy"),
+
+	E(COFFER_ERR_POLICY_UNKNOWN_KEY, "policy_unknown_key", "unknown key in the policy"),
+	E(COFFER_ERR_POLICY_BAD_VALUE, "policy_bad_value", "invalid policy value"),
+	E(COFFER_ERR_POLICY_BAD_ENTRY, "policy_bad_entry", "allowlist entry is not an address or descriptor"),
+	E(COFFER_ERR_POLICY_ENCODING, "policy_encoding", "malformed policy or ledger encoding"),
+	E(COFFER_ERR_POLICY_KILL_SWITCH, "policy_kill_switch", "refused: the kill switch is on"),
+	E(COFFER_ERR_POLICY_MAX_PAYMENT, "policy_max_payment", "refused: over the maximum per payment"),
+	E(COFFER_ERR_POLICY_DAILY_LIMIT, "policy_daily_limit", "refused: over the rolling 24-hour maximum"),
+	E(COFFER_ERR_POLICY_ALLOWLIST, "policy_allowlist", "refused: destination not on the allowlist"),
+	E(COFFER_ERR_POLICY_FEE, "policy_fee", "refused: fee over the maximum"),
+	E(COFFER_ERR_POLICY_FEERATE, "policy_feerate", "refused: fee rate over the maximum"),
+	E(COFFER_ERR_POLICY_PASSPHRASE_REQUIRED, "policy_passphrase_required",
+	    "refused: this amount needs the passphrase"),
+	E(COFFER_ERR_JUDGE_NOTHING_OURS, "judge_nothing_ours", "refused: no input belongs to this wallet"),
+	E(COFFER_ERR_JUDGE_UNPROVEN_INPUT, "judge_unproven_input",
+	    "refused: an input names our key but is not our script"),
+	E(COFFER_ERR_JUDGE_SIGHASH, "judge_sighash", "refused: sighash type other than ALL/DEFAULT"),
+	E(COFFER_ERR_JUDGE_ACCOUNT, "judge_account", "account descriptor unusable for judgement"),
+	E(COFFER_ERR_AUDIT_WRITE, "audit_write_failed", "audit record could not be written durably"),
+	E(COFFER_ERR_AUDIT_BROKEN, "audit_broken", "audit chain does not verify"),
+	E(COFFER_ERR_AUDIT_HEAD, "audit_head_mismatch", "audit log does not contain the sealed head"),
+	E(COFFER_ERR_AUDIT_RECORD, "audit_record", "malformed or oversize audit record"),
 };
 #undef E
 
