@@ -36,6 +36,8 @@ static const struct cli_command commands[] = {
 	    "finalize every input; --extract prints the network transaction as hex" },
 	{ "psbt", "combine", cmd_psbt_combine, "[PSBT_BASE64...] (or one per line on stdin)",
 	    "merge PSBTs of the same transaction" },
+	{ "audit", "verify", cmd_audit_verify, "--file F | --datadir D | F",
+	    "check the signer's hash-chained audit log; report the first broken record" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -165,9 +165,13 @@ fx_attach_deriv(struct fx *f, struct psbt *p, enum psbt_map_kind kind, size_t i,
 	fx_key(f, pub, &o, purpose, change, index);
 	if (foreign_fp)
 		memset(o.fingerprint, 0x5a, 4);
-	if (purpose == 86)
+	if (purpose == 86) {
 		r = psbt_update_tap_derivation(p, kind, i, pub + 1, NULL, 0, &o);
-	else
+		if (r == 0)
+			r = psbt_map_set(p, kind == PSBT_MAP_INPUT ? &p->in[i].map : &p->out[i].map,
+			    kind, kind == PSBT_MAP_INPUT ? PSBT_IN_TAP_INTERNAL_KEY :
+			    PSBT_OUT_TAP_INTERNAL_KEY, NULL, 0, pub + 1, 32);
+	} else
 		r = psbt_update_derivation(p, kind, i, pub, 33, &o);
 	if (r != 0)
 		fx_die("derivation", r);
