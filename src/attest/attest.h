@@ -37,9 +37,11 @@ enum attest_verdict {
 
 /* Largest evidence accepted (bytes, after hex/base64 decoding). */
 #define ATTEST_MAX_EVIDENCE (1u << 20)
-#define ATTEST_MAX_CLAIMS 48
+#define ATTEST_MAX_CLAIMS 96	/* SNP fields + Azure's 24 PCRs + runtime data fit with room */
 #define ATTEST_MAX_CERTS 16
 #define ATTEST_MAX_POLICY_VALUES 16
+#define ATTEST_MAX_ALLOW 16	/* allow-lists in one policy */
+#define ATTEST_MAX_NONCE 512	/* bytes (Nitro allows nonces up to 512) */
 
 /* A measured value reported to the user: name ("measurement", "pcr0", "mrtd", ...) and hex/text value. */
 struct attest_claim {
@@ -56,11 +58,18 @@ struct attest_allow {
 
 struct attest_policy {
 	int allow_debug;		/* 0: debug-mode guests/enclaves are refused */
-	/* Minimum TCB: for SNP the component SPLs; 0 means no minimum. */
+	/*
+	 * Minimum TCB: for SNP the component SPLs of REPORTED_TCB (the TCB the
+	 * VCEK/VLEK certifies); 0 means no minimum. When any is set, evidence
+	 * without these claims (tcb_bootloader, tcb_tee, tcb_snp, tcb_microcode,
+	 * tcb_fmc) is refused.
+	 */
 	uint8_t min_tcb_bootloader, min_tcb_tee, min_tcb_snp, min_tcb_microcode;
-	struct attest_allow allow[8];	/* e.g. {"measurement", {...}}, {"pcr0", {...}} */
+	uint8_t min_tcb_fmc;		/* Turin only */
+	/* Each list constrains one claim: it must exist and equal one of the values (hex case-insensitive). */
+	struct attest_allow allow[ATTEST_MAX_ALLOW];	/* e.g. {"measurement", {...}}, {"pcr0", {...}} */
 	size_t nallow;
-	/* Expected report data binding: when set, the evidence's bound data must equal it. */
+	/* Expected report data: when set, the evidence's bound data must start with these bytes. */
 	uint8_t expect_report_data[64];
 	size_t expect_report_data_len;	/* 0: not checked */
 };
@@ -77,8 +86,13 @@ struct attest_input {
 	struct attest_cert certs[ATTEST_MAX_CERTS];	/* caller-supplied DER certificates (VCEK, chains...) */
 	size_t ncerts;
 	int64_t at;			/* verification time, UNIX seconds (0: now) */
-	const uint8_t *nonce;		/* expected nonce, or NULL */
-	size_t noncelen;
+	/*
+	 * Expected nonce, or NULL. It must equal the evidence's own nonce field
+	 * (result nonce: Nitro nonce, Azure vTPM quote qualifying data) when the
+	 * format has one, otherwise the start of the bound report data.
+	 */
+	const uint8_t *nonce;
+	size_t noncelen;		/* <= ATTEST_MAX_NONCE */
 	const struct attest_policy *policy;	/* NULL: the default policy */
 };
 
@@ -89,12 +103,31 @@ struct attest_result {
 	int debug;			/* 1 when the guest/enclave runs in debug mode */
 	uint8_t report_data[64];	/* data bound by the evidence (SNP REPORT_DATA, TDX REPORTDATA, Nitro user_data prefix...) */
 	size_t report_data_len;
+	/* The evidence's own nonce field when its format has one (Nitro nonce, Azure vTPM qualifying data). */
+	uint8_t nonce[ATTEST_MAX_NONCE];
+	size_t nonce_len;
+	int has_nonce;
 	struct attest_claim claims[ATTEST_MAX_CLAIMS];
 	size_t nclaims;
 };
 
 /* The default policy: debug refused, no measurement constraints, no TCB minimum. */
 void attest_policy_default(struct attest_policy *p);
+
+/*
+ * Parse a policy file (JSON, format in docs/ATTESTATION.md):
+ *   {"allow_debug": false,
+ *    "min_tcb": {"bootloader": 3, "tee": 0, "snp": 8, "microcode": 115, "fmc": 0},
+ *    "measurements": ["<hex>", ...], "mrtd": ["<hex>", ...],
+ *    "pcrs": {"0": ["<hex>", ...], "7": [...]},
+ *    "allow": {"<claim name>": ["<value>", ...]},
+ *    "report_data": "<hex, 1..64 bytes>"}
+ * Every key is optional; unknown keys, wrong types and oversize lists are refused.
+ * Returns 0 or COFFER_ERR_ATTEST_POLICY / COFFER_ERR_BAD_JSON (why says which key).
+ * Out: out (the default policy on failure); why (why_len bytes, NUL-terminated).
+ * In:  json, len: the file's bytes (<= 64 KiB).
+ */
+int attest_policy_parse(struct attest_policy *out, char *why, size_t why_len, const char *json, size_t len);
 
 /*
  * Verify evidence.

@@ -121,6 +121,11 @@
 #define COFFER_ERR_MUSIG_NOT_SIGNER -309 /* key is not one of the aggregated keys */
 #define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
 
+/* attestation (src/attest): -350 .. -399 */
+#define COFFER_ERR_ATTEST_BAD_CERT  -350 /* certificate (DER/PEM) does not parse */
+#define COFFER_ERR_ATTEST_CHAIN     -351 /* certificate chain does not verify to the pinned root */
+#define COFFER_ERR_ATTEST_POLICY    -352 /* attestation policy file invalid */
+
 /*
  * signer (src/signer): -450 .. -549. (SIGNER.md planned -350..-449, but the
  * attestation block took -350..-399 first; the signer's plan moves down by 100.)
