@@ -139,6 +139,7 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_STATE_MALFORMED, "state_malformed", "signer state file has an invalid field"),
 	E(COFFER_ERR_SIGNER_DIR, "signer_dir", "signer directory missing or not private (mode 0700, owned by the signer)"),
 	E(COFFER_ERR_SIGNER_BUSY, "signer_busy", "another signer process holds the signer directory"),
+	E(COFFER_ERR_FILE_EXISTS, "file_exists", "the file already exists"),
 };
 #undef E
 

@@ -152,6 +152,7 @@
 #define COFFER_ERR_STATE_MALFORMED  -466 /* a state field is invalid */
 #define COFFER_ERR_SIGNER_DIR       -467 /* signer directory missing or not private (0700, ours) */
 #define COFFER_ERR_SIGNER_BUSY      -468 /* another process holds the signer directory lock */
+#define COFFER_ERR_FILE_EXISTS      -469 /* create-only write found the file already there */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
