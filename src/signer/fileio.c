@@ -267,10 +267,10 @@ write_file(const char *dir, const char *name, const uint8_t *p, size_t n, int re
 	if (fchmod(fd, 0600) != 0)
 		goto out;
 	step(FILEIO_STEP_TEMP_CREATED);
-	if (write_all(fd, p, half) != 0)
+	if (n > 0 && write_all(fd, p, half) != 0)
 		goto out;
 	step(FILEIO_STEP_HALF_WRITTEN);
-	if (write_all(fd, p + half, n - half) != 0)
+	if (n > 0 && write_all(fd, p + half, n - half) != 0)
 		goto out;
 	step(FILEIO_STEP_WRITTEN);
 	if (fsync(fd) != 0)

@@ -218,7 +218,7 @@ ks_status(struct ks_status *out, const char *dir)
 	cbuf_free(&b);
 	if (ret == COFFER_ERR_KS_MISSING)
 		return 0;
-	out->exists = ret != COFFER_ERR_SIGNER_DIR && ret != COFFER_ERR_IO;
+	out->exists = ret != COFFER_ERR_IO;	/* anything else was read from the file */
 	if (ret == 0) {
 		out->version = h.version;
 		out->kdf = h.kdf;
