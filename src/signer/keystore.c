@@ -283,10 +283,24 @@ ks_unlock(struct ks_secret **out, const char *dir, const uint8_t *pass, size_t p
 	return ret;
 }
 
-/* Shared tail of create and restore: s holds entropy; add pass, seed, write. */
+/* Shared tail of create and restore: s holds entropy and pass; add the seed, write. */
 static int
-create_common(struct ks_secret *s, struct work *w, const char *dir, const char *bip39_pass,
-    const struct ks_kdf_params *kdf)
+create_common(struct ks_secret *s, struct work *w, const char *dir, const struct ks_kdf_params *kdf)
+{
+	int ret;
+
+	if ((ret = compute_seed(w, s)) != 0)
+		return ret;
+	return seal_and_write(w, dir, s, kdf, 0);
+}
+
+/*
+ * Checks every create/restore makes before any expensive or durable step
+ * (so a refused create leaves the disk as it was); copies bip39_pass into s.
+ */
+static int
+create_precheck(struct ks_kdf_params *kdf_out, struct ks_secret *s, struct work *w, const char *dir,
+    const uint8_t *pass, size_t passlen, const char *bip39_pass, const struct ks_kdf_params *kdf)
 {
 	size_t blen;
 	int ret;
@@ -299,18 +313,6 @@ create_common(struct ks_secret *s, struct work *w, const char *dir, const char *
 		memcpy(s->bip39_pass, bip39_pass, blen);
 		s->bip39_pass[blen] = '\0';
 	}
-	if ((ret = compute_seed(w, s)) != 0)
-		return ret;
-	return seal_and_write(w, dir, s, kdf, 0);
-}
-
-/* Checks every create/restore makes before any expensive or durable step. */
-static int
-create_precheck(struct ks_kdf_params *kdf_out, struct work *w, const char *dir,
-    const uint8_t *pass, size_t passlen, const struct ks_kdf_params *kdf)
-{
-	int ret;
-
 	if (kdf != NULL)
 		*kdf_out = *kdf;
 	else
@@ -337,12 +339,12 @@ ks_create(struct ks_secret **out, const char *dir, const uint8_t *pass, size_t p
 	if (words < 12 || words > 24 || words % 3 != 0)
 		return COFFER_ERR_MNEMONIC_LENGTH;
 	if ((ret = work_new(&w)) != 0 ||
-	    (ret = create_precheck(&params, w, dir, pass, passlen, kdf)) != 0 ||
-	    (ret = ks_secret_new(&s)) != 0)
+	    (ret = ks_secret_new(&s)) != 0 ||
+	    (ret = create_precheck(&params, s, w, dir, pass, passlen, bip39_pass, kdf)) != 0)
 		goto out;
 	s->entropy_len = (size_t)words / 3 * 4;
 	secure_random(s->entropy, s->entropy_len);
-	if ((ret = create_common(s, w, dir, bip39_pass, &params)) != 0)
+	if ((ret = create_common(s, w, dir, &params)) != 0)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -368,8 +370,8 @@ ks_restore(struct ks_secret **out, const char *dir, const uint8_t *pass, size_t 
 	    (ret = bip39_mnemonic_to_entropy(s->entropy, sizeof(s->entropy), &s->entropy_len,
 	    mnemonic)) != 0 ||
 	    (ret = work_new(&w)) != 0 ||
-	    (ret = create_precheck(&params, w, dir, pass, passlen, kdf)) != 0 ||
-	    (ret = create_common(s, w, dir, bip39_pass, &params)) != 0)
+	    (ret = create_precheck(&params, s, w, dir, pass, passlen, bip39_pass, kdf)) != 0 ||
+	    (ret = create_common(s, w, dir, &params)) != 0)
 		goto out;
 	*out = s;
 	s = NULL;

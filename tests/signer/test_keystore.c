@@ -226,7 +226,8 @@ test_passphrase_rules(void)
 	char dir[256];
 	uint8_t big[KS_PASSPHRASE_MAX + 1], *before;
 	size_t len;
-	char bp[KS_BIP39_PASS_MAX + 2];
+	char bp[KS_BIP39_PASS_MAX + 2], sub[300];
+	const struct ks_kdf_params big_params = { 1, KS_KDF_MEMLIMIT_KIB_MAX * 2 };
 
 	su_mkdtemp(dir, sizeof(dir));
 	CHECK_RC(ks_create(&s, dir, nul, sizeof(nul), 12, NULL, &fast), COFFER_ERR_KS_BAD_PASSPHRASE);
@@ -240,6 +241,12 @@ test_passphrase_rules(void)
 	CHECK_RC(ks_create(&s, dir, nfc, sizeof(nfc), 12, bp, &fast), COFFER_ERR_TOO_LARGE);
 	CHECK_RC(ks_create(&s, dir, nfc, sizeof(nfc), 12, "\xff", &fast), COFFER_ERR_BAD_STRING);
 	CHECK(s == NULL && ks_file_exists(dir) == 0);
+	/* A refused create does not even make the signer directory. */
+	snprintf(sub, sizeof(sub), "%s/signer", dir);
+	CHECK_RC(ks_create(&s, sub, nfc, sizeof(nfc), 12, "\xff", &fast), COFFER_ERR_BAD_STRING);
+	CHECK_RC(ks_create(&s, sub, nfc, sizeof(nfc), 12, NULL, &big_params), COFFER_ERR_KS_KDF_PARAMS);
+	CHECK_RC(ks_create(&s, sub, nfc, 0, 12, NULL, &fast), COFFER_ERR_KS_BAD_PASSPHRASE);
+	CHECK(fileio_dir_check(sub) == COFFER_ERR_SIGNER_DIR);
 
 	/* Longest passphrase and longest BIP39 passphrase are fine. */
 	bp[KS_BIP39_PASS_MAX] = '\0';
