@@ -133,6 +133,7 @@
  *   process and protocol (PROC):     -480 .. -509
  *   policy, analysis, audit (JUDGE): -510 .. -549
  */
+/* keystore, sealed state, signer files (STORE): -450 .. -479 */
 #define COFFER_ERR_KS_MISSING       -450 /* no keystore in the signer directory */
 #define COFFER_ERR_KS_EXISTS        -451 /* create/restore refused: a keystore exists */
 #define COFFER_ERR_KS_WRONG_PASSPHRASE -452 /* key check value does not match */
@@ -153,6 +154,22 @@
 #define COFFER_ERR_SIGNER_DIR       -467 /* signer directory missing or not private (0700, ours) */
 #define COFFER_ERR_SIGNER_BUSY      -468 /* another process holds the signer directory lock */
 #define COFFER_ERR_FILE_EXISTS      -469 /* create-only write found the file already there */
+
+/* signer process and protocol (PROC): -480 .. -509 */
+#define COFFER_ERR_SIGNER_PROTOCOL  -480 /* malformed frame or message, or an unexpected reply */
+#define COFFER_ERR_SIGNER_VERSION   -481 /* no protocol version both sides speak */
+#define COFFER_ERR_SIGNER_NOT_PERMITTED -482 /* message not permitted in the signer's state */
+#define COFFER_ERR_SIGNER_LOCKED    -483 /* the signer is locked */
+#define COFFER_ERR_SIGNER_UNINITIALIZED -484 /* the signer has no keystore yet */
+#define COFFER_ERR_SIGNER_CLOSED    -485 /* the peer closed the connection */
+#define COFFER_ERR_SIGNER_FRAME_SIZE -486 /* frame over the cap for its direction and state */
+#define COFFER_ERR_SIGNER_UNKNOWN_MSG -487 /* unknown message type */
+#define COFFER_ERR_SIGNER_SEALED    -488 /* sealed secret does not open with the signer's unlock key */
+#define COFFER_ERR_SIGNER_SPAWN     -489 /* the signer process could not be started */
+#define COFFER_ERR_SIGNER_SANDBOX   -490 /* a hardening step (privileges, fds, seccomp) failed */
+#define COFFER_ERR_SIGNER_TRANSPORT -491 /* cannot listen, accept or connect */
+#define COFFER_ERR_SIGNER_USER      -492 /* the user to drop privileges to does not exist */
+#define COFFER_ERR_SIGNER_NO_PASSPHRASE -493 /* the operation needs the passphrase */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
