@@ -102,7 +102,8 @@ fileio_read(struct cbuf *out, const char *dir, const char *name, size_t max)
 		ret = errno == ENOENT ? COFFER_ERR_NOT_FOUND : COFFER_ERR_IO;
 		goto out;
 	}
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the reader. */
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		ret = errno == ENOENT ? COFFER_ERR_NOT_FOUND : COFFER_ERR_IO;
 		goto out;
 	}

@@ -37,11 +37,12 @@ struct ks_kdf_params {
 };
 
 /*
- * Defaults: 3 passes over 128 MiB, about 0.55 s on the reference machine
- * (docs/KEYSTORE.md has the measurement and how to repeat it).
+ * Defaults: 3 passes over 256 MiB (libsodium's "moderate"), 0.48 s of CPU on
+ * the reference machine (docs/KEYSTORE.md has the measurement and
+ * bench/bench_keystore.c repeats it).
  */
 #define KS_KDF_DEFAULT_OPSLIMIT 3u
-#define KS_KDF_DEFAULT_MEMLIMIT_KIB (128u * 1024u)
+#define KS_KDF_DEFAULT_MEMLIMIT_KIB (256u * 1024u)
 /*
  * Bounds that any keystore, ours or a hostile one, must respect: a crafted
  * header cannot make the signer allocate more than 1 GiB or spend more than

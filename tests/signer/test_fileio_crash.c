@@ -153,6 +153,10 @@ test_fileio_basics(void)
 	CHECK(symlink("f", path) == 0);
 	CHECK_RC(fileio_read(&out, dir, "link", 1000), COFFER_ERR_IO);
 	CHECK(fileio_exists(dir, "link") == 1);
+	/* Neither is a FIFO (and opening it does not block). */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK_RC(fileio_read(&out, dir, "fifo", 1000), COFFER_ERR_IO);
 	/* Directory rules. */
 	CHECK_OK(fileio_dir_check(dir));
 	chmod(dir, 0770);
