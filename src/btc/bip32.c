@@ -7,6 +7,7 @@
 
 #include "btc/base58.h"
 #include "btc/hash.h"
+#include "btc/keys.h"
 #include "btc/secp.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -121,8 +122,9 @@ bip32_derive_child(struct bip32_key *out, const struct bip32_key *parent, uint32
 			goto out;
 		child.has_priv = 1;
 	} else {
-		/* K_i = point(parse256(I_L)) + K_par; fails for I_L >= n or infinity. */
-		if (!secp256k1_ec_pubkey_tweak_add(ctx, &child.pk, I))
+		/* K_i = point(parse256(I_L)) + K_par; fails for I_L >= n or infinity.
+		 * I_L is public to every holder of the parent xpub: variable time is fine. */
+		if (keys_pubkey_tweak_add_var(&child.pk, I) != 0)
 			goto out;
 	}
 	key_serialize_pub(&child);
@@ -172,7 +174,7 @@ bip32_derive_pubkey(uint8_t pub[33], const struct bip32_key *parent, uint32_t in
 		return COFFER_ERR_HARDENED_FROM_PUBLIC;
 	ckd_hmac(I, parent, index);
 	pk = parent->pk;
-	if (secp256k1_ec_pubkey_tweak_add(btc_secp(), &pk, I)) {
+	if (keys_pubkey_tweak_add_var(&pk, I) == 0) {
 		secp256k1_ec_pubkey_serialize(btc_secp(), pub, &len, &pk, SECP256K1_EC_COMPRESSED);
 		ret = 0;
 	}

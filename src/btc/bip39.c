@@ -30,33 +30,46 @@ ct_eq_mask(uint32_t a, uint32_t b)
 	return (uint32_t)(((uint64_t)x - 1) >> 32);	/* x == 0: borrow fills the top half */
 }
 
+/* The 8 letters of list word i as a 64-bit value (the 9th byte is always NUL). */
+static uint64_t
+word_bits(uint32_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, bip39_english[i], 8);
+	return v;
+}
+
 /* Copy word idx into w[BIP39_WORD_SLOT], touching every word. */
 static void
 word_select(char w[BIP39_WORD_SLOT], uint32_t idx)
 {
-	uint32_t i, j;
+	uint64_t acc = 0;
+	uint32_t i;
 
-	memset(w, 0, BIP39_WORD_SLOT);
 	for (i = 0; i < BIP39_WORDS; i++) {
-		uint8_t m = (uint8_t)ct_eq_mask(i, idx);
+		uint64_t m = (uint64_t)ct_eq_mask(i, idx);
 
-		for (j = 0; j < BIP39_WORD_SLOT; j++)
-			w[j] = (char)(w[j] | (bip39_english[i][j] & m));
+		acc |= word_bits(i) & (m | m << 32);
 	}
+	memcpy(w, &acc, 8);
+	w[8] = '\0';
+	acc = 0;
 }
 
 /* Index of w (NUL-padded to BIP39_WORD_SLOT), touching every word; -1 if absent. */
 static int
 word_find(const char w[BIP39_WORD_SLOT])
 {
-	uint32_t i, j, found = 0, idx = 0;
+	uint32_t i, found = 0, idx = 0;
+	uint64_t x;
 
+	memcpy(&x, w, 8);
 	for (i = 0; i < BIP39_WORDS; i++) {
-		uint32_t diff = 0, m;
+		uint64_t d = word_bits(i) ^ x;
+		uint32_t m = ct_eq_mask((uint32_t)d | (uint32_t)(d >> 32), 0);
 
-		for (j = 0; j < BIP39_WORD_SLOT; j++)
-			diff |= (uint8_t)(w[j] ^ bip39_english[i][j]);
-		m = ct_eq_mask(diff, 0);
+		/* (lo | hi) == 0 iff d == 0 */
 		found |= m;
 		idx |= i & m;
 	}

@@ -1,10 +1,10 @@
 /* WIF private keys, public keys, taproot output keys; see keys.h. */
 #include "btc/keys.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <secp256k1.h>
-#include <secp256k1_extrakeys.h>
 
 #include "btc/base58.h"
 #include "btc/hash.h"
@@ -129,31 +129,48 @@ keys_pubkey_uncompress(uint8_t pub65[65], const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* SHA256("TapTweak"), computed once: saves two hashes per output key. */
+static uint8_t taptweak_tag[32];
+static pthread_once_t taptweak_once = PTHREAD_ONCE_INIT;
+
+static void
+taptweak_init(void)
+{
+	sha256(taptweak_tag, (const uint8_t *)"TapTweak", 8);
+}
+
 int
 keys_taproot_output_key(uint8_t out[32], int *parity, const uint8_t internal[32],
     const uint8_t *merkle_root)
 {
 	const secp256k1_context *ctx = btc_secp();
-	secp256k1_xonly_pubkey xin, xout;
 	secp256k1_pubkey q;
-	uint8_t buf[64], tweak[32];
-	int par = 0;
+	uint8_t buf[32 + 32 + 64], tweak[32], ser[33];
+	size_t len = sizeof(ser);
+	int ret;
 
 	memset(out, 0, 32);
 	if (parity != NULL)
 		*parity = 0;
-	if (!secp256k1_xonly_pubkey_parse(ctx, &xin, internal))
+	/* P = lift_x(internal): the even-y point with that x coordinate. */
+	ser[0] = 0x02;
+	memcpy(ser + 1, internal, 32);
+	if (!secp256k1_ec_pubkey_parse(ctx, &q, ser, 33))
 		return COFFER_ERR_BAD_PUBKEY;
-	memcpy(buf, internal, 32);
+	/* t = hash_TapTweak(P || merkle_root) */
+	pthread_once(&taptweak_once, taptweak_init);
+	memcpy(buf, taptweak_tag, 32);
+	memcpy(buf + 32, taptweak_tag, 32);
+	memcpy(buf + 64, internal, 32);
 	if (merkle_root != NULL)
-		memcpy(buf + 32, merkle_root, 32);
-	tagged_hash(tweak, "TapTweak", buf, merkle_root != NULL ? 64 : 32);
-	if (!secp256k1_xonly_pubkey_tweak_add(ctx, &q, &xin, tweak))
-		return COFFER_ERR_DERIVATION;
-	if (!secp256k1_xonly_pubkey_from_pubkey(ctx, &xout, &par, &q))
-		return COFFER_ERR_DERIVATION;
-	secp256k1_xonly_pubkey_serialize(ctx, out, &xout);
+		memcpy(buf + 96, merkle_root, 32);
+	sha256(tweak, buf, merkle_root != NULL ? 128 : 96);
+	/* Q = P + t*G; the tweak is public (anyone with P computes it). */
+	if ((ret = keys_pubkey_tweak_add_var(&q, tweak)) != 0)
+		return ret;
+	secp256k1_ec_pubkey_serialize(ctx, ser, &len, &q, SECP256K1_EC_COMPRESSED);
+	memcpy(out, ser + 1, 32);
 	if (parity != NULL)
-		*parity = par;
+		*parity = ser[0] == 0x03;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "btc/address.h"
 #include "btc/bech32.h"
 #include "btc/keys.h"
+#include "btc/secp.h"
 #include "common/secmem.h"
 
 /* The string of a vector case: exact bytes from string_bytes_hex when present. */
@@ -392,6 +393,62 @@ test_keys(void)
 	CHECK_RC(keys_pubkey_parse(NULL, back, 33), COFFER_ERR_BAD_PUBKEY);
 }
 
+/* The fast variable-time tweak equals libsecp256k1's tweak_add, edge cases included. */
+static void
+test_tweak_var(void)
+{
+	static const uint8_t n_minus_1[32] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+		0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x40 };
+	const secp256k1_context *ctx = btc_secp();
+	uint8_t k[32], t[32], a[33], b[33];
+	secp256k1_pubkey p, q1, q2;
+	size_t la, lb;
+	int i, same = 0;
+
+	for (i = 0; i < 300; i++) {
+		secure_random(k, 32);
+		secure_random(t, 32);
+		if (i % 5 == 1)
+			memset(t, 0, 20);	/* many zero bytes */
+		if (i % 5 == 2)
+			memset(t + 10, 0xff, 22);
+		if (i % 7 == 3)
+			memcpy(t, n_minus_1, 32);
+		if (!secp256k1_ec_seckey_verify(ctx, k) || !secp256k1_ec_pubkey_create(ctx, &p, k))
+			continue;
+		q1 = q2 = p;
+		if (!secp256k1_ec_pubkey_tweak_add(ctx, &q1, t)) {
+			CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+			continue;
+		}
+		CHECK_OK(keys_pubkey_tweak_add_var(&q2, t));
+		la = lb = 33;
+		secp256k1_ec_pubkey_serialize(ctx, a, &la, &q1, SECP256K1_EC_COMPRESSED);
+		secp256k1_ec_pubkey_serialize(ctx, b, &lb, &q2, SECP256K1_EC_COMPRESSED);
+		CHECK(memcmp(a, b, 33) == 0);
+		same++;
+	}
+	CHECK(same > 250);
+	/* Zero tweak: unchanged. Tweak n or more: refused. Tweak -k: infinity. */
+	memset(k, 0, 32);
+	k[31] = 7;
+	CHECK(secp256k1_ec_pubkey_create(ctx, &p, k));
+	q2 = p;
+	memset(t, 0, 32);
+	CHECK_OK(keys_pubkey_tweak_add_var(&q2, t));
+	CHECK(memcmp(&q2, &p, sizeof(p)) == 0);
+	memcpy(t, n_minus_1, 32);
+	t[31] = 0x41;	/* n */
+	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	memset(t, 0xff, 32);
+	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	memcpy(t, n_minus_1, 32);
+	t[31] = 0x41 - 7;	/* n - 7 = -7 */
+	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	CHECK(memcmp(&q2, &p, sizeof(p)) == 0);	/* unchanged on failure */
+}
+
 /* keys_taproot_output_key against BIP341's scriptPubKey vectors (with and without a script tree). */
 static void
 test_taproot_output_key(void)
@@ -427,6 +484,7 @@ static const struct test_case tests[] = {
 	{ "core_key_io_invalid", test_core_key_io_invalid },
 	{ "encode_edges", test_encode_edges },
 	{ "keys", test_keys },
+	{ "tweak_var", test_tweak_var },
 	{ "taproot_output_key", test_taproot_output_key },
 };
 
