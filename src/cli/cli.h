@@ -30,5 +30,10 @@ int cmd_mnemonic_new(int argc, char **argv);
 /* cmd_descriptor.c */
 int cmd_descriptor_from_mnemonic(int argc, char **argv);
 int cmd_descriptor_derive(int argc, char **argv);
+/* cmd_psbt.c */
+int cmd_psbt_decode(int argc, char **argv);
+int cmd_psbt_sign(int argc, char **argv);
+int cmd_psbt_finalize(int argc, char **argv);
+int cmd_psbt_combine(int argc, char **argv);
 
 #endif

@@ -27,6 +27,15 @@ static const struct cli_command commands[] = {
 	    "print an account's public multipath descriptor (BIP84/86/49 path, with checksum)" },
 	{ "descriptor", "derive", cmd_descriptor_derive, "[--network N] DESCRIPTOR [--range A:B]",
 	    "print addresses A..B (default 0:0); a <a;b> descriptor uses its first (receive) path" },
+	{ "psbt", "decode", cmd_psbt_decode, "< PSBT_BASE64",
+	    "print a PSBT (v0/v2) as JSON: transaction, inputs, outputs, fee" },
+	{ "psbt", "sign", cmd_psbt_sign,
+	    "--mnemonic-file F [--passphrase-file P] [--network N] < PSBT_BASE64",
+	    "sign the inputs whose derivations match the mnemonic's master fingerprint" },
+	{ "psbt", "finalize", cmd_psbt_finalize, "[--extract] < PSBT_BASE64",
+	    "finalize every input; --extract prints the network transaction as hex" },
+	{ "psbt", "combine", cmd_psbt_combine, "[PSBT_BASE64...] (or one per line on stdin)",
+	    "merge PSBTs of the same transaction" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
