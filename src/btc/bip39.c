@@ -54,7 +54,7 @@ word_select(char w[BIP39_WORD_SLOT], uint32_t idx)
 	}
 	memcpy(w, &acc, 8);
 	w[8] = '\0';
-	acc = 0;
+	secure_wipe(&acc, sizeof(acc));
 }
 
 /* Index of w (NUL-padded to BIP39_WORD_SLOT), touching every word; -1 if absent. */
@@ -64,7 +64,7 @@ word_find(const char w[BIP39_WORD_SLOT])
 	uint32_t i, found = 0, idx = 0;
 	uint64_t x;
 
-	memcpy(&x, w, 8);
+	memcpy(&x, w, 8);	/* the caller wipes w; x is wiped below */
 	for (i = 0; i < BIP39_WORDS; i++) {
 		uint64_t d = word_bits(i) ^ x;
 		uint32_t m = ct_eq_mask((uint32_t)d | (uint32_t)(d >> 32), 0);
@@ -73,6 +73,7 @@ word_find(const char w[BIP39_WORD_SLOT])
 		found |= m;
 		idx |= i & m;
 	}
+	secure_wipe(&x, sizeof(x));
 	return found ? (int)idx : -1;
 }
 
