@@ -124,7 +124,7 @@ bip32_derive_child(struct bip32_key *out, const struct bip32_key *parent, uint32
 	} else {
 		/* K_i = point(parse256(I_L)) + K_par; fails for I_L >= n or infinity.
 		 * I_L is public to every holder of the parent xpub: variable time is fine. */
-		if (keys_pubkey_tweak_add_var(&child.pk, I) != 0)
+		if (keys_pubkey_tweak_add(&child.pk, I) != 0)
 			goto out;
 	}
 	key_serialize_pub(&child);
@@ -174,7 +174,7 @@ bip32_derive_pubkey(uint8_t pub[33], const struct bip32_key *parent, uint32_t in
 		return COFFER_ERR_HARDENED_FROM_PUBLIC;
 	ckd_hmac(I, parent, index);
 	pk = parent->pk;
-	if (keys_pubkey_tweak_add_var(&pk, I) == 0) {
+	if (keys_pubkey_tweak_add(&pk, I) == 0) {
 		secp256k1_ec_pubkey_serialize(btc_secp(), pub, &len, &pk, SECP256K1_EC_COMPRESSED);
 		ret = 0;
 	}

@@ -85,9 +85,8 @@ int bip32_derive_path(struct bip32_key *out, const struct bip32_key *parent, con
 /*
  * Fast path for address loops: the compressed pubkey of non-hardened child
  * `index` of an already derived key (public or private), without building a
- * whole child key. Uses keys_pubkey_tweak_add_var (variable time in I_L,
- * which every holder of the parent xpub can compute anyway); about 40,000
- * wpkh addresses per second per core with addr_from_pubkey (bench_derive).
+ * whole child key (one HMAC-SHA512 and one libsecp256k1 tweak_add; see
+ * docs/PERFORMANCE.md for addresses per second).
  * Returns 0; COFFER_ERR_HARDENED_FROM_PUBLIC (index >= BIP32_HARDENED);
  *   COFFER_ERR_DERIVATION. On failure pub is zeroed.
  * Out:  pub[33].

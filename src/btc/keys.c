@@ -166,11 +166,22 @@ keys_taproot_output_key(uint8_t out[32], int *parity, const uint8_t internal[32]
 		memcpy(buf + 96, merkle_root, 32);
 	sha256(tweak, buf, merkle_root != NULL ? 128 : 96);
 	/* Q = P + t*G; the tweak is public (anyone with P computes it). */
-	if ((ret = keys_pubkey_tweak_add_var(&q, tweak)) != 0)
+	if ((ret = keys_pubkey_tweak_add(&q, tweak)) != 0)
 		return ret;
 	secp256k1_ec_pubkey_serialize(ctx, ser, &len, &q, SECP256K1_EC_COMPRESSED);
 	memcpy(out, ser + 1, 32);
 	if (parity != NULL)
 		*parity = ser[0] == 0x03;
+	return 0;
+}
+
+int
+keys_pubkey_tweak_add(secp256k1_pubkey *pk, const uint8_t tweak[32])
+{
+	secp256k1_pubkey q = *pk;
+
+	if (!secp256k1_ec_pubkey_tweak_add(btc_secp(), &q, tweak))
+		return COFFER_ERR_DERIVATION;
+	*pk = q;
 	return 0;
 }

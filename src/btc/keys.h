@@ -86,16 +86,13 @@ int keys_taproot_output_key(uint8_t out[32], int *parity, const uint8_t internal
     const uint8_t *merkle_root);
 
 /*
- * pk = pk + tweak*G, fast and VARIABLE TIME in the tweak: for public tweaks
- * only (BIP32 CKDpub from an xpub, BIP341 TapTweak). Same result as
- * secp256k1_ec_pubkey_tweak_add (verified by the BIP32/BIP86/BIP341 tests),
- * about twice as fast; a lazily filled 510 KiB table of multiples of G.
- * Thread-safe.
+ * pk = pk + tweak*G through secp256k1_ec_pubkey_tweak_add (BIP32 CKDpub,
+ * BIP341 TapTweak), with Coffer's error convention.
  * Returns 0; COFFER_ERR_DERIVATION (tweak >= n, or the sum is the point at
  *   infinity); pk is unchanged on failure.
  * In/Out: pk.
  * In:   tweak[32]: big-endian scalar (0 is allowed and changes nothing).
  */
-int keys_pubkey_tweak_add_var(secp256k1_pubkey *pk, const uint8_t tweak[32]);
+int keys_pubkey_tweak_add(secp256k1_pubkey *pk, const uint8_t tweak[32]);
 
 #endif

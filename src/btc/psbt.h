@@ -15,8 +15,10 @@
  * fields, with the fallback locktime). It is read-only for callers.
  *
  * Parsing is bounded: at most PSBT_MAX_SIZE bytes, PSBT_MAX_INPUTS inputs,
- * PSBT_MAX_OUTPUTS outputs and PSBT_MAX_MAP_FIELDS pairs per map, and it never
- * allocates more than a small constant multiple of its input.
+ * PSBT_MAX_OUTPUTS outputs, PSBT_MAX_MAP_FIELDS pairs per map and
+ * PSBT_MAX_FIELDS in all. Memory is the input's bytes once more, plus about
+ * 100 bytes per pair and per map, so at most ~35 times a (tiny-pair) input and
+ * never more than ~40 MiB in all.
  *
  * Roles live in separate files: psbt_parse.c (this header's parse and field
  * rules), psbt_write.c, psbt_update.c, psbt_sign.c, psbt_finalize.c,
@@ -36,6 +38,7 @@
 #define PSBT_MAX_INPUTS      10000
 #define PSBT_MAX_OUTPUTS     10000
 #define PSBT_MAX_MAP_FIELDS  4096	/* key/value pairs in one map */
+#define PSBT_MAX_FIELDS      200000	/* key/value pairs in the whole PSBT */
 #define PSBT_MAX_KEY_SIZE    8192	/* bytes in one key (type included) */
 #define PSBT_MAX_PATH_DEPTH  255	/* BIP32 derivation steps in one origin */
 
@@ -348,7 +351,7 @@ struct psbt_update_pool {
  * derivation for each pool key that appears in those scripts; for taproot
  * key-path outputs (BIP86) whose output key a pool key tweaks to, the internal
  * key and its PSBT_IN_TAP_BIP32_DERIVATION. Outputs get scripts and derivations
- * the same way. Fields already present are replaced by identical values only.
+ * the same way. A field already present with the same key is replaced.
  * Returns 0, COFFER_ERR_NOMEM or COFFER_ERR_TOO_LARGE.
  * Args: p. In: pool; flags: PSBT_UPDATE_*.
  */

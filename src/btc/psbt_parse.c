@@ -74,9 +74,10 @@ fail:
 	return ret;
 }
 
-/* Read one map up to its 0x00 separator, in file order. */
+/* Read one map up to its 0x00 separator, in file order; *total counts pairs
+ * across the whole PSBT. */
 static int
-read_map(struct psbt_map *m, struct creader *r)
+read_map(struct psbt_map *m, struct creader *r, size_t *total)
 {
 	const uint8_t *key, *value;
 	size_t key_len, value_len;
@@ -88,6 +89,8 @@ read_map(struct psbt_map *m, struct creader *r)
 			return ret;
 		if (key_len == 0)
 			break;	/* separator */
+		if (++*total > PSBT_MAX_FIELDS)
+			return COFFER_ERR_TOO_LARGE;
 		if ((ret = creader_get_varbytes(r, &value, &value_len, PSBT_MAX_SIZE)) != 0)
 			return ret;
 		if ((ret = psbt_kv_make_raw(&kv, key, key_len, value, value_len)) != 0)
@@ -197,9 +200,10 @@ parse_maps(struct psbt *p, struct creader *r)
 {
 	const struct psbt_kv *kv;
 	uint64_t n_in = 0, n_out = 0, i;
+	size_t total = 0;
 	int ret;
 
-	if ((ret = read_map(&p->global, r)) != 0)
+	if ((ret = read_map(&p->global, r, &total)) != 0)
 		return ret;
 	if ((kv = find_keyless(&p->global, PSBT_GLOBAL_VERSION)) != NULL) {
 		if (kv->value_len != 4)
@@ -233,13 +237,13 @@ parse_maps(struct psbt *p, struct creader *r)
 	p->n_in = (size_t)n_in;
 	p->n_out = (size_t)n_out;
 	for (i = 0; i < n_in; i++) {
-		if ((ret = read_map(&p->in[i].map, r)) != 0 ||
+		if ((ret = read_map(&p->in[i].map, r, &total)) != 0 ||
 		    (ret = check_map(&p->in[i].map, PSBT_MAP_INPUT, p->version)) != 0 ||
 		    (ret = check_required(&p->in[i].map, PSBT_MAP_INPUT, p->version)) != 0)
 			return ret;
 	}
 	for (i = 0; i < n_out; i++) {
-		if ((ret = read_map(&p->out[i].map, r)) != 0 ||
+		if ((ret = read_map(&p->out[i].map, r, &total)) != 0 ||
 		    (ret = check_map(&p->out[i].map, PSBT_MAP_OUTPUT, p->version)) != 0 ||
 		    (ret = check_required(&p->out[i].map, PSBT_MAP_OUTPUT, p->version)) != 0)
 			return ret;

@@ -419,10 +419,10 @@ test_tweak_var(void)
 			continue;
 		q1 = q2 = p;
 		if (!secp256k1_ec_pubkey_tweak_add(ctx, &q1, t)) {
-			CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+			CHECK_RC(keys_pubkey_tweak_add(&q2, t), COFFER_ERR_DERIVATION);
 			continue;
 		}
-		CHECK_OK(keys_pubkey_tweak_add_var(&q2, t));
+		CHECK_OK(keys_pubkey_tweak_add(&q2, t));
 		la = lb = 33;
 		secp256k1_ec_pubkey_serialize(ctx, a, &la, &q1, SECP256K1_EC_COMPRESSED);
 		secp256k1_ec_pubkey_serialize(ctx, b, &lb, &q2, SECP256K1_EC_COMPRESSED);
@@ -436,16 +436,16 @@ test_tweak_var(void)
 	CHECK(secp256k1_ec_pubkey_create(ctx, &p, k));
 	q2 = p;
 	memset(t, 0, 32);
-	CHECK_OK(keys_pubkey_tweak_add_var(&q2, t));
+	CHECK_OK(keys_pubkey_tweak_add(&q2, t));
 	CHECK(memcmp(&q2, &p, sizeof(p)) == 0);
 	memcpy(t, n_minus_1, 32);
 	t[31] = 0x41;	/* n */
-	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	CHECK_RC(keys_pubkey_tweak_add(&q2, t), COFFER_ERR_DERIVATION);
 	memset(t, 0xff, 32);
-	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	CHECK_RC(keys_pubkey_tweak_add(&q2, t), COFFER_ERR_DERIVATION);
 	memcpy(t, n_minus_1, 32);
 	t[31] = 0x41 - 7;	/* n - 7 = -7 */
-	CHECK_RC(keys_pubkey_tweak_add_var(&q2, t), COFFER_ERR_DERIVATION);
+	CHECK_RC(keys_pubkey_tweak_add(&q2, t), COFFER_ERR_DERIVATION);
 	CHECK(memcmp(&q2, &p, sizeof(p)) == 0);	/* unchanged on failure */
 }
 

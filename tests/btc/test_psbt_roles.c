@@ -618,6 +618,33 @@ test_caps(void)
 	}
 	CHECK_RC(psbt_parse(&p, b.p, b.len), COFFER_ERR_TOO_LARGE);
 	cbuf_free(&b);
+	/* More than PSBT_MAX_FIELDS pairs in all (each map under its own cap). */
+	{
+		struct tx t;
+		struct psbt c;
+		size_t n_in = PSBT_MAX_FIELDS / PSBT_MAX_MAP_FIELDS + 1, k;
+
+		tx_init(&t);
+		for (k = 0; k < n_in; k++)
+			CHECK_OK(tx_add_input(&t, nums, (uint32_t)k, 0));
+		CHECK_OK(psbt_create(&c, &t));
+		cbuf_init(&b, 0);
+		CHECK_OK(psbt_serialize(&b, &c));
+		b.len -= n_in;	/* drop the empty input maps (no outputs) */
+		for (k = 0; k < n_in; k++) {
+			for (i = 0; i < PSBT_MAX_MAP_FIELDS; i++) {
+				CHECK_OK(cbuf_put_u8(&b, 3));
+				CHECK_OK(cbuf_put_u8(&b, 0xf0));
+				CHECK_OK(cbuf_put_u16le(&b, (uint16_t)i));
+				CHECK_OK(cbuf_put_u8(&b, 0));
+			}
+			CHECK_OK(cbuf_put_u8(&b, 0));
+		}
+		CHECK_RC(psbt_parse(&p, b.p, b.len), COFFER_ERR_TOO_LARGE);
+		psbt_free(&c);
+		cbuf_free(&b);
+		tx_free(&t);
+	}
 	/* v2 counts that cannot fit in what is left. */
 	{
 		static const uint8_t v2[] = { 'p', 's', 'b', 't', 0xff,
