@@ -94,10 +94,24 @@ scripts(struct fixture *f, enum kind kd, struct cbuf *spk, struct cbuf *rs, stru
 		break;
 	case K_WSH_MULTI:
 	case K_SH_WSH_MULTI:
-		/* 2-of-3: two of ours, one of theirs (sortedmulti order is the caller's). */
+		/* 2-of-3: two of ours, one of theirs; multi() in this order for
+		 * wsh, sortedmulti() (keys sorted) for sh-wsh. */
 		keys[0] = f->k[0].pub;
 		keys[1] = f->k[6].pub;
 		keys[2] = f->k[1].pub;
+		if (kd == K_SH_WSH_MULTI) {
+			size_t a, b;
+
+			for (a = 0; a < 3; a++)
+				for (b = a + 1; b < 3; b++)
+					if (memcmp(keys[b], keys[a], 33) < 0) {
+						const uint8_t *t = keys[a];
+
+						keys[a] = keys[b];
+						keys[b] = t;
+					}
+			CHECK(memcmp(keys[0], f->k[0].pub, 33) != 0 || memcmp(keys[1], f->k[6].pub, 33) != 0);
+		}
 		CHECK_OK(script_multisig(ws, 2, keys, lens, 3));
 		script_sha256(h, ws->p, ws->len);
 		if (kd == K_WSH_MULTI) {
