@@ -36,6 +36,10 @@ static const struct cli_command commands[] = {
 	    "finalize every input; --extract prints the network transaction as hex" },
 	{ "psbt", "combine", cmd_psbt_combine, "[PSBT_BASE64...] (or one per line on stdin)",
 	    "merge PSBTs of the same transaction" },
+	{ NULL, "verify", cmd_verify,
+	    "--evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro] [--cert FILE]... [--policy FILE] "
+	    "[--nonce HEX] [--at UNIX_SECONDS] [--json]",
+	    "verify TEE attestation evidence offline (exit 0 valid, 1 refused, 2 unusable)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
