@@ -17,6 +17,8 @@ attest_b64any_decode(struct cbuf *b, const char *s, size_t n)
 		n--;
 	if (n % 4 == 1)
 		return COFFER_ERR_BAD_BASE64;
+	if (n == 0)
+		return 0;	/* empty: nothing to append (and no NULL pointer for the decoder) */
 	if (n > (size_t)-1 / 2 - 4)
 		return COFFER_ERR_TOO_LARGE;
 	cbuf_init(&t, n + 4);
