@@ -379,7 +379,7 @@ parse_body(struct api_request *rq, struct api_response *rs)
 		fail(rs, COFFER_ERR_MEDIA_TYPE, "send the body as Content-Type: application/json");
 		return COFFER_ERR_MEDIA_TYPE;
 	}
-	rq->json = json_loadb((const char *)rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	rq->json = json_loadb((const char *)rq->body, rq->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (rq->json == NULL) {
 		if (json_error_code(&jerr) == json_error_numeric_overflow) {
 			fail(rs, COFFER_ERR_BAD_NUMBER, "number out of range at position %d", jerr.position);

@@ -48,20 +48,14 @@ log_level_parse(enum log_level *out, const char *name)
 	return COFFER_ERR_CONFIG_BAD_VALUE;
 }
 
-void
-log_write(enum log_level level, const char *func, const char *fmt, ...)
+static void
+emit(const char *level, const char *func, const char *msg)
 {
-	char msg[1024], line[1400], ts[32];
+	char line[1400], ts[32];
 	struct timeval tv;
 	struct tm tm;
-	va_list ap;
 	size_t i, o = 0;
 
-	if ((int)level > log_level_cur)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* Escape control bytes so a hostile value quoted in a message cannot forge lines. */
 	for (i = 0; msg[i] != '\0' && o + 5 < sizeof(line) - 200; i++) {
 		unsigned char ch = (unsigned char)msg[i];
@@ -76,6 +70,31 @@ log_write(enum log_level level, const char *func, const char *fmt, ...)
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	/* One fprintf per line: stdio's stream lock keeps concurrent lines whole. */
-	fprintf(stderr, "%s.%03dZ %s %s: %s\n", ts, (int)(tv.tv_usec / 1000), log_level_name(level),
-	    func, line);
+	fprintf(stderr, "%s.%03dZ %s %s: %s\n", ts, (int)(tv.tv_usec / 1000), level, func, line);
+}
+
+void
+log_write(enum log_level level, const char *func, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if ((int)level > log_level_cur)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(log_level_name(level), func, msg);
+}
+
+void
+log_notice_write(const char *func, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit("notice", func, msg);
 }

@@ -26,6 +26,10 @@ int log_level_parse(enum log_level *out, const char *name);
 void log_write(enum log_level level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Write regardless of the level: start-up and shutdown lines an operator always needs. */
+void log_notice_write(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_notice(...) log_notice_write(__func__, __VA_ARGS__)
 #define log_error(...) log_write(LOG_LEVEL_ERROR, __func__, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LEVEL_WARN, __func__, __VA_ARGS__)
 #define log_info(...) log_write(LOG_LEVEL_INFO, __func__, __VA_ARGS__)

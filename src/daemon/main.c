@@ -123,7 +123,7 @@ main(int argc, char **argv)
 	if ((r = datadir_auth_token(token, &created, err, sizeof(err), cfg.datadir)) != 0)
 		die(1, NULL, err);
 	if (created)
-		log_info("generated the admin token in %s/%s (mode 0600)", cfg.datadir, DATADIR_TOKEN_FILE);
+		log_notice("generated the admin token in %s/%s (mode 0600)", cfg.datadir, DATADIR_TOKEN_FILE);
 	r = daemon_init(&d, &cfg, token);
 	secure_wipe(token, sizeof(token));
 	if (r != 0)
@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	if ((r = http_start(&http, err, sizeof(err), &d)) != 0)
 		die(1, coffer_err_name(r), err);
 	format_url(url, sizeof(url), &cfg, http.port, http.tls);
-	log_info("cofferd %s listening on %s (network %s, datadir %s, wallet %s)", COFFER_VERSION, url,
+	log_notice("cofferd %s listening on %s (network %s, datadir %s, wallet %s)", COFFER_VERSION, url,
 	    btc_network_params(cfg.network)->name, cfg.datadir, daemon_wallet_state_name(daemon_wallet_state(&d)));
 	if (!cfg.listen_loopback && !http.tls)
 		log_warn("serving plain HTTP on a non-loopback address (--insecure-listen): put TLS in front");
@@ -155,11 +155,11 @@ main(int argc, char **argv)
 		}
 		break;
 	}
-	log_info("%s received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	log_notice("%s received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(&http);
 	daemon_free(&d);
 	config_clear(&cfg);
 	close(lock_fd);
-	log_info("stopped");
+	log_notice("stopped");
 	return 0;
 }
