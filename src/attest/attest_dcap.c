@@ -12,6 +12,7 @@
 #include "attest/attest_evcrypto.h"
 #include "attest/attest_int.h"
 #include "attest/attest_roots.h"
+#include "attest/attest_x509.h"
 #include "btc/hash.h"
 #include "common/buf.h"
 #include "common/err.h"
@@ -338,6 +339,73 @@ out:
 	return v;
 }
 
+/* Read one DER TLV with the given tag (definite short or long length up to 4 bytes). */
+static int
+der_get(struct creader *r, uint8_t tag, const uint8_t **p, size_t *len)
+{
+	struct creader t = *r;
+	uint8_t b, nb, i;
+	size_t n = 0;
+	int ret;
+
+	*p = NULL;
+	*len = 0;
+	if ((ret = creader_get_u8(&t, &b)) != 0 || (ret = creader_get_u8(&t, &nb)) != 0)
+		return ret;
+	if (b != tag)
+		return COFFER_ERR_UNSUPPORTED;
+	if (nb < 0x80)
+		n = nb;
+	else {
+		if (nb == 0x80 || nb > 0x84)
+			return COFFER_ERR_UNSUPPORTED;
+		for (i = 0; i < (nb & 0x7f); i++) {
+			if ((ret = creader_get_u8(&t, &b)) != 0)
+				return ret;
+			n = (n << 8) | b;
+		}
+	}
+	if ((ret = creader_get_ptr(&t, p, n)) != 0)
+		return ret;
+	*len = n;
+	*r = t;
+	return 0;
+}
+
+/*
+ * The FMSPC and PCE-ID from the PCK leaf's SGX extensions (OID
+ * 1.2.840.113741.1.13.1: SEQUENCE OF SEQUENCE {OID, value}), as claims: what
+ * an operator needs to fetch Intel's TCB info for this platform. Read only
+ * from a certificate whose chain verified; absent values add no claim.
+ */
+static void
+pck_claims(struct attest_result *out, X509 *leaf)
+{
+	static const uint8_t oid_fmspc[10] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x04 };
+	static const uint8_t oid_pceid[10] = { 0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01, 0x03 };
+	struct creader r, seq, item;
+	const uint8_t *ext, *p, *oid, *val;
+	size_t extlen, n, oidlen, vallen;
+
+	if (attest_x509_ext(&ext, &extlen, leaf, "1.2.840.113741.1.13.1") != 0)
+		return;
+	creader_init(&r, ext, extlen);
+	if (der_get(&r, 0x30, &p, &n) != 0)
+		return;
+	creader_init(&seq, p, n);
+	while (creader_remaining(&seq) > 0) {
+		if (der_get(&seq, 0x30, &p, &n) != 0)
+			return;
+		creader_init(&item, p, n);
+		if (der_get(&item, 0x06, &oid, &oidlen) != 0 || der_get(&item, 0x04, &val, &vallen) != 0)
+			continue;	/* the TCB entry holds a SEQUENCE, not an OCTET STRING */
+		if (oidlen == sizeof(oid_fmspc) && memcmp(oid, oid_fmspc, oidlen) == 0 && vallen == 6)
+			attest_claim_add_hex(out, "fmspc", val, vallen);
+		else if (oidlen == sizeof(oid_pceid) && memcmp(oid, oid_pceid, oidlen) == 0 && vallen == 2)
+			attest_claim_add_hex(out, "pce_id", val, vallen);
+	}
+}
+
 enum attest_verdict
 dcap_quote_verify(struct attest_result *out, const struct dcap_quote *q, int64_t at)
 {
@@ -363,6 +431,7 @@ dcap_quote_verify(struct attest_result *out, const struct dcap_quote *q, int64_t
 		return attest_refuse(out, "QE vendor id is not Intel's");
 	if ((v = check_pck_chain(out, q, at, &leaf)) != ATTEST_VALID)
 		goto out;
+	pck_claims(out, leaf);
 	pck = X509_get0_pubkey(leaf);
 	if (!attest_ec_key_is(pck, "prime256v1")) {
 		v = attest_refuse(out, "PCK certificate key is not an EC P-256 key");

@@ -183,8 +183,9 @@ nitro_doc_parse(struct nitro_doc *d, const uint8_t *p, size_t n)
 	if ((ret = cbor_get_bytes(&r, &d->protected_hdr.p, &d->protected_hdr.len, NITRO_MAX_PROTECTED)) != 0 ||
 	    (ret = cbor_get_map(&r, &cnt, NITRO_MAX_UNPROTECTED)) != 0)
 		goto fail;
+	/* unprotected entries sit at depth 2 (3 under the tag): same cap as cbor_check_item */
 	for (i = 0; i < 2 * cnt; i++)
-		if ((ret = cbor_skip(&r, 2)) != 0)
+		if ((ret = cbor_skip(&r, d->tagged ? 3 : 2)) != 0)
 			goto fail;
 	if ((ret = cbor_get_bytes(&r, &d->payload.p, &d->payload.len, NITRO_MAX_DOC)) != 0 ||
 	    (ret = cbor_get_bytes(&r, &d->signature.p, &d->signature.len, 132)) != 0 ||

@@ -199,9 +199,9 @@ int
 addr_encode(char out[ADDR_BUFSIZE], const uint8_t *spk, size_t spklen, enum btc_network net)
 {
 	const struct btc_netparams *np = btc_network_params(net);
-	const uint8_t *prog;
+	const uint8_t *prog = NULL;
 	uint8_t raw[21];
-	size_t proglen;
+	size_t proglen = 0;
 	int v;
 
 	out[0] = '\0';

@@ -120,6 +120,23 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_ATTEST_CHAIN, "attest_chain", "certificate chain does not verify to the pinned root"),
 	E(COFFER_ERR_ATTEST_POLICY, "attest_policy", "invalid attestation policy"),
 
+	/* signer process and protocol (PROC) */
+	E(COFFER_ERR_SIGNER_PROTOCOL, "signer_protocol", "malformed signer frame or message"),
+	E(COFFER_ERR_SIGNER_VERSION, "signer_version", "no signer protocol version in common"),
+	E(COFFER_ERR_SIGNER_NOT_PERMITTED, "signer_not_permitted", "message not permitted in the signer's state"),
+	E(COFFER_ERR_SIGNER_LOCKED, "signer_locked", "the signer is locked"),
+	E(COFFER_ERR_SIGNER_UNINITIALIZED, "signer_uninitialized", "the signer has no keystore yet"),
+	E(COFFER_ERR_SIGNER_CLOSED, "signer_closed", "the signer connection was closed"),
+	E(COFFER_ERR_SIGNER_FRAME_SIZE, "signer_frame_size", "signer frame exceeds its size cap"),
+	E(COFFER_ERR_SIGNER_UNKNOWN_MSG, "signer_unknown_message", "unknown signer message type"),
+	E(COFFER_ERR_SIGNER_SEALED, "signer_sealed", "sealed secret does not open with the signer's unlock key"),
+	E(COFFER_ERR_SIGNER_SPAWN, "signer_spawn", "the signer process could not be started"),
+	E(COFFER_ERR_SIGNER_SANDBOX, "signer_sandbox", "a signer hardening step failed"),
+	E(COFFER_ERR_SIGNER_TRANSPORT, "signer_transport", "cannot listen, accept or connect to the signer"),
+	E(COFFER_ERR_SIGNER_USER, "signer_user", "the signer's unprivileged user does not exist"),
+	E(COFFER_ERR_SIGNER_NO_PASSPHRASE, "signer_passphrase_needed", "this operation needs the passphrase"),
+
+	/* daemon */
 	E(COFFER_ERR_CONFIG_UNKNOWN_KEY, "config_unknown_key", "unknown configuration key"),
 	E(COFFER_ERR_CONFIG_BAD_VALUE, "config_bad_value", "invalid configuration value"),
 	E(COFFER_ERR_CONFIG_CONFLICT, "config_conflict", "configuration values contradict each other"),

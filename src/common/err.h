@@ -126,6 +126,29 @@
 #define COFFER_ERR_ATTEST_CHAIN     -351 /* certificate chain does not verify to the pinned root */
 #define COFFER_ERR_ATTEST_POLICY    -352 /* attestation policy file invalid */
 
+/*
+ * signer (src/signer): -450 .. -549. (SIGNER.md planned -350..-449, but the
+ * attestation block took -350..-399 first; the signer's plan moves down by 100.)
+ *   keystore, state, files (STORE):  -450 .. -479
+ *   process and protocol (PROC):     -480 .. -509
+ *   policy, analysis, audit (JUDGE): -510 .. -549
+ */
+/* signer process and protocol (PROC): -480 .. -509 */
+#define COFFER_ERR_SIGNER_PROTOCOL  -480 /* malformed frame or message, or an unexpected reply */
+#define COFFER_ERR_SIGNER_VERSION   -481 /* no protocol version both sides speak */
+#define COFFER_ERR_SIGNER_NOT_PERMITTED -482 /* message not permitted in the signer's state */
+#define COFFER_ERR_SIGNER_LOCKED    -483 /* the signer is locked */
+#define COFFER_ERR_SIGNER_UNINITIALIZED -484 /* the signer has no keystore yet */
+#define COFFER_ERR_SIGNER_CLOSED    -485 /* the peer closed the connection */
+#define COFFER_ERR_SIGNER_FRAME_SIZE -486 /* frame over the cap for its direction and state */
+#define COFFER_ERR_SIGNER_UNKNOWN_MSG -487 /* unknown message type */
+#define COFFER_ERR_SIGNER_SEALED    -488 /* sealed secret does not open with the signer's unlock key */
+#define COFFER_ERR_SIGNER_SPAWN     -489 /* the signer process could not be started */
+#define COFFER_ERR_SIGNER_SANDBOX   -490 /* a hardening step (privileges, fds, seccomp) failed */
+#define COFFER_ERR_SIGNER_TRANSPORT -491 /* cannot listen, accept or connect */
+#define COFFER_ERR_SIGNER_USER      -492 /* the user to drop privileges to does not exist */
+#define COFFER_ERR_SIGNER_NO_PASSPHRASE -493 /* the operation needs the passphrase */
+
 /* daemon (src/daemon): -550 .. -599 */
 #define COFFER_ERR_CONFIG_UNKNOWN_KEY -550 /* unknown key in coffer.conf or unknown flag */
 #define COFFER_ERR_CONFIG_BAD_VALUE -551 /* a configuration value does not parse */

@@ -35,42 +35,43 @@ struct dcap_sample {
 	const char *version;
 	const char *claims[6][2];	/* name, expected value (may be abbreviated) */
 	const char *trailing;	/* expected "quote_trailing" prefix, or NULL */
+	const char *fmspc;	/* from the PCK leaf (openssl asn1parse) */
 };
 
 static const struct dcap_sample samples[] = {
 	{ "tdx/gotdxguest_tdx_prod_quote_SPR_E4.dat", ATTEST_FMT_TDX, T_2023_07_01, 0, "4",
 	  { { "mrtd", "6363b804\xe2\x80\xa6" "5cbb" }, { "report_data", "6c62dec1\xe2\x80\xa6" "1113" },
 	    { "td_attributes", "0000004000000000" }, { "tdx_module", "TDX 1.0" } },
-	  "39 bytes of test suffix" },
+	  "39 bytes of test suffix", "50806f000000" },
 	{ "tdx/gotdxguest_quote_v5_sample.dat", ATTEST_FMT_TDX, T_2026_02_03, 0, "5",
 	  { { "mrtd", "7348651a\xe2\x80\xa6" "f876" }, { "report_data", "945eaacf\xe2\x80\xa6" "5c3a" },
 	    { "tdx_module", "TDX 1.5" } },
-	  NULL },
+	  NULL, "90c06f000000" },
 	{ "tdx/gotdxguest_cos-113-tdx-quote.dat", ATTEST_FMT_TDX, T_2024_08_01, 0, "4",
 	  /* report_data == gotdxguest_nonce.dat (64 zero bytes), checked below */
 	  { { "report_data", "00000000000000000000000000000000000000000000000000000000000000000000000000000000"
 			      "000000000000000000000000000000000000000000000000" } },
-	  "3065 bytes of zero padding" },
+	  "3065 bytes of zero padding", "00806f050000" },
 	{ "tdx/trustee_tdx_quote_4.dat", ATTEST_FMT_TDX, T_2023_06_01, 1, "4",
 	  /* TDATTRIBUTES 0x...01: a debug TD (PROVENANCE does not say so; the quote does) */
 	  { { "mrtd", "705ee938\xe2\x80\xa6" "f031" }, { "report_data", "7c71fe2c\xe2\x80\xa6" "1429" },
 	    { "td_attributes", "0100001000000000" } },
-	  NULL },
+	  NULL, "50806f000000" },
 	{ "tdx/trustee_tdx_quote_5.dat", ATTEST_FMT_TDX, T_2024_06_01, 0, "5",
 	  { { "mrtd", "dfba221b\xe2\x80\xa6" "400a" }, { "tdx_module", "TDX 1.5" } },
-	  NULL },
+	  NULL, "90c06f000000" },
 	{ "tdx/trustee_tdx_quote_6.dat", ATTEST_FMT_TDX, T_2025_06_01, 0, "4",
 	  { { "report_data", "26cae1c7\xe2\x80\xa6" "2cfd00000000000000000000000000000000" } },
-	  "70 bytes of zero padding" },
+	  "70 bytes of zero padding", "00a06d080000" },
 	{ "azure/trustee_aztdx_td-quote.bin", ATTEST_FMT_TDX, T_2024_01_01, 0, "4",
 	  { { "mrtd", "024a32b0\xe2\x80\xa6" "ab7b" }, { "report_data", "9734504f\xe2\x80\xa6" } },
-	  "70 bytes of zero padding" },
+	  "70 bytes of zero padding", "00806f050000" },
 	{ "tdx/trustee_occlum_quote.dat", ATTEST_FMT_SGX, T_2023_06_01, 1, "3",
 	  { { "mrenclave", "8f173e46\xe2\x80\xa6" "1c68" }, { "mrsigner", "83d719e7\xe2\x80\xa6" "ce9e" },
 	    { "report_data", "74657374000000000000000000000000000000000000000000000000000000000000000000000000"
 			      "000000000000000000000000000000000000000000000000" },
 	    { "attributes", "0700000000000000e700000000000000" }, { "isv_prod_id", "0" }, { "isv_svn", "0" } },
-	  NULL },
+	  NULL, "00606a000000" },
 };
 #define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
 
@@ -92,6 +93,8 @@ check_sample_claims(const struct dcap_sample *s, const struct attest_result *res
 	} else
 		CHECK(attest_claim_get(res, "quote_trailing") == NULL);
 	CHECK(res->report_data_len == 64);
+	CHECK_CLAIM(res, "fmspc", s->fmspc);
+	CHECK_CLAIM(res, "pce_id", "0000");
 }
 
 /* Every sample at its date: VALID, or refused for debug mode only (and VALID when debug is allowed). */

@@ -140,7 +140,7 @@ test_bip143(void)
 		CHECK_OK(tx_from_hex(&stx, signed_hex, 0));
 		CHECK_OK(sighash_cache_init(&c, &tx, NULL, 0));
 		json_array_foreach(json_object_get(ex, "signing"), j, s) {
-			size_t plen, sclen0, sclen, siglen;
+			size_t plen, sclen0, sclen, siglen = 0;
 			uint8_t *pre = tx_junhex(json_object_get(s, "preimage"), &plen);
 			uint8_t *sc0 = tx_junhex(json_object_get(s, "scriptCode_from_preimage"), &sclen0);
 			const json_t *jsig = json_object_get(s, "signature");
