@@ -179,6 +179,18 @@ test_wrong_key_and_foreign(void)
 	chmod(p2, 0600);
 	CHECK_RC(store_open(&s, err, sizeof(err), p2, key), COFFER_ERR_STORE_KEY);
 
+	/* One flipped byte: the page's HMAC fails and the file no longer opens. */
+	{
+		int fd = open(path, O_RDWR);
+		uint8_t b = 0;
+
+		CHECK(fd >= 0 && pread(fd, &b, 1, 200) == 1);
+		b ^= 0x01;
+		CHECK(pwrite(fd, &b, 1, 200) == 1);
+		close(fd);
+		CHECK_RC(store_open(&s, err, sizeof(err), path, key), COFFER_ERR_STORE_KEY);
+	}
+
 	/* Not ours to open: a file other users can read. */
 	snprintf(p2, sizeof(p2), "%s/open.db", dir);
 	f = fopen(p2, "wb");
