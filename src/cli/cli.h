@@ -35,5 +35,8 @@ int cmd_psbt_decode(int argc, char **argv);
 int cmd_psbt_sign(int argc, char **argv);
 int cmd_psbt_finalize(int argc, char **argv);
 int cmd_psbt_combine(int argc, char **argv);
+/* cmd_message.c */
+int cmd_message_sign(int argc, char **argv);
+int cmd_message_verify(int argc, char **argv);
 
 #endif

@@ -36,6 +36,13 @@ static const struct cli_command commands[] = {
 	    "finalize every input; --extract prints the network transaction as hex" },
 	{ "psbt", "combine", cmd_psbt_combine, "[PSBT_BASE64...] (or one per line on stdin)",
 	    "merge PSBTs of the same transaction" },
+	{ "message", "sign", cmd_message_sign,
+	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
+	    " [--unprefixed] (MESSAGE | --message-file F)",
+	    "BIP322-sign a message for a P2WPKH or P2TR (key path) address; prints the \"smp\" signature" },
+	{ "message", "verify", cmd_message_verify,
+	    "[--network N] ADDRESS SIGNATURE (MESSAGE | --message-file F)",
+	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -115,6 +115,7 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_MUSIG_PSIG_INVALID, "musig_partial_sig_invalid", "MuSig2 partial signature does not verify"),
 	E(COFFER_ERR_MUSIG_NOT_SIGNER, "musig_not_signer", "key is not one of the aggregated MuSig2 keys"),
 	E(COFFER_ERR_MUSIG_KEY_MISMATCH, "musig_key_mismatch", "MuSig2 secret nonce belongs to another key"),
+	E(COFFER_ERR_BIP322_WRONG_KEY, "bip322_wrong_key", "private key does not control the address"),
 
 	E(COFFER_ERR_ATTEST_BAD_CERT, "attest_bad_cert", "certificate does not parse"),
 	E(COFFER_ERR_ATTEST_CHAIN, "attest_chain", "certificate chain does not verify to the pinned root"),

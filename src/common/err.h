@@ -120,6 +120,7 @@
 #define COFFER_ERR_MUSIG_PSIG_INVALID -308 /* partial signature does not verify */
 #define COFFER_ERR_MUSIG_NOT_SIGNER -309 /* key is not one of the aggregated keys */
 #define COFFER_ERR_MUSIG_KEY_MISMATCH -310 /* secret nonce was made for another key */
+#define COFFER_ERR_BIP322_WRONG_KEY -311 /* private key does not control the address */
 
 /* attestation (src/attest): -350 .. -399 */
 #define COFFER_ERR_ATTEST_BAD_CERT  -350 /* certificate (DER/PEM) does not parse */

@@ -7,6 +7,8 @@
  */
 #include "musig_util.h"
 
+#include "btc/base58.h"
+
 static void
 test_key_sort(void)
 {
@@ -140,42 +142,6 @@ test_nonce_agg(void)
 	json_decref(v);
 }
 
-/*
- * Base58check, only to compare against the vectors' xpub strings.
- * TODO: use the keys module's encoder once it is on main.
- */
-static void
-b58check(char *out, size_t outsize, const uint8_t *p, size_t n)
-{
-	static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-	uint8_t buf[128], digits[200], h[32];
-	size_t i, j, len = n + 4, nd = 0, zeros = 0, o = 0;
-
-	memcpy(buf, p, n);
-	sha256d(h, p, n);
-	memcpy(buf + n, h, 4);
-	while (zeros < len && buf[zeros] == 0)
-		zeros++;
-	for (i = zeros; i < len; i++) {
-		unsigned carry = buf[i];
-
-		for (j = 0; j < nd; j++) {
-			carry += (unsigned)digits[j] << 8;
-			digits[j] = (uint8_t)(carry % 58);
-			carry /= 58;
-		}
-		while (carry > 0) {
-			digits[nd++] = (uint8_t)(carry % 58);
-			carry /= 58;
-		}
-	}
-	for (i = 0; i < zeros && o + 1 < outsize; i++)
-		out[o++] = '1';
-	for (i = nd; i > 0 && o + 1 < outsize; i--)
-		out[o++] = alphabet[digits[i - 1]];
-	out[o] = '\0';
-}
-
 static void
 test_bip328(void)
 {
@@ -199,7 +165,7 @@ test_bip328(void)
 		jhex(exp, 33, json_object_get(c, "aggregate_pubkey"));
 		CHECK(memcmp(agg, exp, 33) == 0);
 		musig_bip328_xpub(x78, &ka, btc_network_params(BTC_MAINNET)->xpub);
-		b58check(xpub, sizeof(xpub), x78, sizeof(x78));
+		CHECK_OK(b58check_encode(xpub, sizeof(xpub), x78, sizeof(x78)));
 		CHECK_STREQ(xpub, json_string_value(json_object_get(c, "xpub")));
 		ran++;
 	}
