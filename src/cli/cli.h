@@ -38,5 +38,7 @@ int cmd_psbt_combine(int argc, char **argv);
 /* cmd_message.c */
 int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);
+/* cmd_audit.c */
+int cmd_audit_verify(int argc, char **argv);
 
 #endif

@@ -108,25 +108,21 @@ get_message(struct cbuf *msg, const struct msg_opts *o, int first_pos)
 	return cbuf_put_str(msg, o->args[first_pos]) == 0 ? 0 : cli_fail("message", COFFER_ERR_NOMEM);
 }
 
-/* Read a secret file and strip the line ending (not other whitespace, for passphrases). */
+/*
+ * Read a secret text file, trimmed of surrounding whitespace as every other
+ * command does (the same passphrase file must give the same wallet everywhere).
+ */
 static int
-read_secret(struct cbuf *b, const char *path, int trim_all)
+read_secret(struct cbuf *b, const char *path)
 {
 	int r;
 
 	cbuf_init_secret(b, SECRET_MAX_FILE + 1);
 	if ((r = cli_read_file(b, path, SECRET_MAX_FILE)) != 0)
 		return r;
-	if (trim_all) {
-		cli_trim(b);
-	} else {
-		while (b->len > 0 && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == '\r'))
-			b->len--;
-		if (b->p != NULL)
-			b->p[b->len] = '\0';
-	}
-	if (b->p == NULL || memchr(b->p, '\0', b->len) != NULL)
-		return b->p == NULL ? COFFER_ERR_INVALID_ARG : COFFER_ERR_BAD_STRING;
+	cli_trim(b);	/* cli_read_file NUL-terminates, so b->p is set */
+	if (memchr(b->p, '\0', b->len) != NULL)
+		return COFFER_ERR_BAD_STRING;
 	return 0;
 }
 
@@ -144,7 +140,7 @@ load_key(uint8_t key[32], const struct msg_opts *o)
 	cbuf_init_secret(&mn, 0);
 	cbuf_init_secret(&pw, 0);
 	if (o->wif_file != NULL) {
-		if ((r = read_secret(&mn, o->wif_file, 1)) != 0)
+		if ((r = read_secret(&mn, o->wif_file)) != 0)
 			return cli_fail(o->wif_file, r);
 		r = keys_wif_decode(key, &compressed, (const char *)mn.p, o->net);
 		cbuf_free(&mn);
@@ -159,11 +155,11 @@ load_key(uint8_t key[32], const struct msg_opts *o)
 	}
 	if ((r = bip32_path_parse(path, BIP32_MAX_DEPTH, &depth, o->path)) != 0)
 		return cli_fail("--path", r);
-	if ((r = read_secret(&mn, o->mnemonic_file, 1)) != 0) {
+	if ((r = read_secret(&mn, o->mnemonic_file)) != 0) {
 		r = cli_fail(o->mnemonic_file, r);
 		goto out;
 	}
-	if (o->passphrase_file != NULL && (r = read_secret(&pw, o->passphrase_file, 0)) != 0) {
+	if (o->passphrase_file != NULL && (r = read_secret(&pw, o->passphrase_file)) != 0) {
 		r = cli_fail(o->passphrase_file, r);
 		goto out;
 	}

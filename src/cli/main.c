@@ -43,6 +43,8 @@ static const struct cli_command commands[] = {
 	{ "message", "verify", cmd_message_verify,
 	    "[--network N] ADDRESS SIGNATURE (MESSAGE | --message-file F)",
 	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
+	{ "audit", "verify", cmd_audit_verify, "--file F | --datadir D | F",
+	    "check the signer's hash-chained audit log; report the first broken record" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -150,6 +150,27 @@
 #define COFFER_ERR_SIGNER_USER      -492 /* the user to drop privileges to does not exist */
 #define COFFER_ERR_SIGNER_NO_PASSPHRASE -493 /* the operation needs the passphrase */
 
+/* signer policy, judgement and audit (JUDGE): -510 .. -549 */
+#define COFFER_ERR_POLICY_UNKNOWN_KEY -510 /* policy JSON has a key we do not know */
+#define COFFER_ERR_POLICY_BAD_VALUE -511 /* policy value of the wrong type or out of range */
+#define COFFER_ERR_POLICY_BAD_ENTRY -512 /* allowlist entry is neither an address nor a descriptor */
+#define COFFER_ERR_POLICY_ENCODING  -513 /* binary policy or ledger malformed or of another version */
+#define COFFER_ERR_POLICY_KILL_SWITCH -514 /* refused: the kill switch is on */
+#define COFFER_ERR_POLICY_MAX_PAYMENT -515 /* refused: over the maximum per payment */
+#define COFFER_ERR_POLICY_DAILY_LIMIT -516 /* refused: over the rolling 24-hour maximum */
+#define COFFER_ERR_POLICY_ALLOWLIST -517 /* refused: a destination is not on the allowlist */
+#define COFFER_ERR_POLICY_FEE       -518 /* refused: absolute fee over the maximum */
+#define COFFER_ERR_POLICY_FEERATE   -519 /* refused: fee rate over the maximum */
+#define COFFER_ERR_POLICY_PASSPHRASE_REQUIRED -520 /* refused: this amount needs the passphrase */
+#define COFFER_ERR_JUDGE_NOTHING_OURS -521 /* refused: no input belongs to this wallet */
+#define COFFER_ERR_JUDGE_UNPROVEN_INPUT -522 /* refused: input names our key but is not our script */
+#define COFFER_ERR_JUDGE_SIGHASH    -523 /* refused: our input asks for a sighash other than ALL/DEFAULT */
+#define COFFER_ERR_JUDGE_ACCOUNT    -524 /* account descriptor unusable for judgement */
+#define COFFER_ERR_AUDIT_WRITE      -530 /* audit record could not be written durably */
+#define COFFER_ERR_AUDIT_BROKEN     -531 /* audit chain does not verify */
+#define COFFER_ERR_AUDIT_HEAD       -532 /* audit log does not contain the sealed head */
+#define COFFER_ERR_AUDIT_RECORD     -533 /* audit record malformed or over its size cap */
+
 /* daemon (src/daemon): -550 .. -599 */
 #define COFFER_ERR_CONFIG_UNKNOWN_KEY -550 /* unknown key in coffer.conf or unknown flag */
 #define COFFER_ERR_CONFIG_BAD_VALUE -551 /* a configuration value does not parse */

@@ -74,14 +74,21 @@ bip84=bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu
 got=0
 "$coffer" message sign --network bitcoin --address "$bip84" --mnemonic-file "$tmp/mn" --path "m/84h/0h/0h/0/0" \
 	"from a mnemonic" >"$tmp/out" 2>"$tmp/err" || got=$?
-if [ "$got" != 0 ] && grep -q "(unsupported)" "$tmp/err"; then
-	echo "skip - mnemonic signing: BIP39/BIP32 not implemented yet on this branch"
-elif [ "$got" = 0 ]; then
+if [ "$got" = 0 ]; then
 	ok "sign with --mnemonic-file and --path"
 	expect 0 "verify the mnemonic-derived signature" -- "$coffer" message verify --network bitcoin "$bip84" \
 		"$(cat "$tmp/out")" "from a mnemonic"
 	expect 1 "path for another address is refused" -- "$coffer" message sign --network bitcoin --address "$bip84" \
 		--mnemonic-file "$tmp/mn" --path "m/84h/0h/0h/0/1" "x"
+	printf '  \n' >"$tmp/pw"
+	expect 0 "a whitespace-only passphrase file is the empty passphrase (as in other commands)" -- \
+		"$coffer" message sign --network bitcoin --address "$bip84" --mnemonic-file "$tmp/mn" \
+		--passphrase-file "$tmp/pw" --path "m/84h/0h/0h/0/0" "x"
+	echo TREZOR >"$tmp/pw"
+	expect 1 "another passphrase is another wallet" -- "$coffer" message sign --network bitcoin \
+		--address "$bip84" --mnemonic-file "$tmp/mn" --passphrase-file "$tmp/pw" --path "m/84h/0h/0h/0/0" "x"
+	expect 2 "--passphrase-file without --mnemonic-file" -- "$coffer" message sign --address "$bip84" \
+		--wif-file "$tmp/wpkh.wif" --passphrase-file "$tmp/pw" "x"
 else
 	bad "mnemonic signing: $(cat "$tmp/err")"
 fi
