@@ -25,6 +25,21 @@ int cli_read_file(struct cbuf *b, const char *path, size_t max);
 /* Drop leading and trailing ASCII whitespace from b in place (keeps it NUL-terminated). */
 void cli_trim(struct cbuf *b);
 
+/* Largest secret file (mnemonic, passphrase, WIF) the CLI reads. */
+#define CLI_SECRET_FILE_MAX 4096
+
+enum cli_secret_kind {
+	CLI_SECRET_WORDS,	/* mnemonic or WIF: surrounding whitespace dropped */
+	CLI_SECRET_PASSPHRASE,	/* BIP39 passphrase: only one final newline dropped; spaces are part of it */
+};
+
+/*
+ * Read a secret text file into b, which the caller has set up with
+ * cbuf_init_secret(b, CLI_SECRET_FILE_MAX + 1) (wiped by cbuf_free).
+ * Returns 0; COFFER_ERR_IO; COFFER_ERR_TOO_LARGE; COFFER_ERR_BAD_STRING (a NUL byte).
+ */
+int cli_read_secret_file(struct cbuf *b, const char *path, enum cli_secret_kind kind);
+
 /* Command handlers (one file per group: cmd_<group>.c). */
 int cmd_mnemonic_new(int argc, char **argv);
 /* cmd_descriptor.c */

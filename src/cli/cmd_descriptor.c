@@ -20,7 +20,6 @@
 #include "common/secmem.h"
 
 /* Mnemonic and passphrase files are small; refuse anything larger. */
-#define SECRET_FILE_MAX 4096
 
 static const struct {
 	const char *name;
@@ -46,18 +45,6 @@ parse_index(uint32_t *out, const char *s)
 	if (*end != '\0' || v >= 0x80000000UL)
 		return -1;
 	*out = (uint32_t)v;
-	return 0;
-}
-
-/* Read a secret text file into b (secret), trimmed and NUL-terminated. */
-static int
-read_secret(struct cbuf *b, const char *path)
-{
-	int r;
-
-	if ((r = cli_read_file(b, path, SECRET_FILE_MAX)) != 0)
-		return r;
-	cli_trim(b);	/* cli_read_file NUL-terminates, so b->p is set */
 	return 0;
 }
 
@@ -103,15 +90,15 @@ cmd_descriptor_from_mnemonic(int argc, char **argv)
 	if (t == sizeof(account_types) / sizeof(account_types[0]))
 		return cli_usage_error("unknown --type '%s' (wpkh, tr or sh-wpkh)", type);
 
-	cbuf_init_secret(&mn, SECRET_FILE_MAX + 1);
-	cbuf_init_secret(&pass, SECRET_FILE_MAX + 1);
+	cbuf_init_secret(&mn, CLI_SECRET_FILE_MAX + 1);
+	cbuf_init_secret(&pass, CLI_SECRET_FILE_MAX + 1);
 	cbuf_init(&text, 4096);
 	cbuf_init(&out, 4096);
-	if ((r = read_secret(&mn, mfile)) != 0) {
+	if ((r = cli_read_secret_file(&mn, mfile, CLI_SECRET_WORDS)) != 0) {
 		ret = cli_fail("cannot read the mnemonic file", r);
 		goto out;
 	}
-	if (pfile != NULL && (r = read_secret(&pass, pfile)) != 0) {
+	if (pfile != NULL && (r = cli_read_secret_file(&pass, pfile, CLI_SECRET_PASSPHRASE)) != 0) {
 		ret = cli_fail("cannot read the passphrase file", r);
 		goto out;
 	}

@@ -22,7 +22,6 @@
 #include "common/secmem.h"
 
 #define MSG_MAX_FILE   (1u << 20)	/* --message-file cap */
-#define SECRET_MAX_FILE 4096		/* mnemonic, passphrase and WIF files */
 
 struct msg_opts {
 	enum btc_network net;
@@ -108,24 +107,6 @@ get_message(struct cbuf *msg, const struct msg_opts *o, int first_pos)
 	return cbuf_put_str(msg, o->args[first_pos]) == 0 ? 0 : cli_fail("message", COFFER_ERR_NOMEM);
 }
 
-/*
- * Read a secret text file, trimmed of surrounding whitespace as every other
- * command does (the same passphrase file must give the same wallet everywhere).
- */
-static int
-read_secret(struct cbuf *b, const char *path)
-{
-	int r;
-
-	cbuf_init_secret(b, SECRET_MAX_FILE + 1);
-	if ((r = cli_read_file(b, path, SECRET_MAX_FILE)) != 0)
-		return r;
-	cli_trim(b);	/* cli_read_file NUL-terminates, so b->p is set */
-	if (memchr(b->p, '\0', b->len) != NULL)
-		return COFFER_ERR_BAD_STRING;
-	return 0;
-}
-
 /* The private key from --wif-file, or --mnemonic-file + --path. */
 static int
 load_key(uint8_t key[32], const struct msg_opts *o)
@@ -137,10 +118,10 @@ load_key(uint8_t key[32], const struct msg_opts *o)
 	size_t depth;
 	int compressed = 0, r;
 
-	cbuf_init_secret(&mn, 0);
-	cbuf_init_secret(&pw, 0);
+	cbuf_init_secret(&mn, CLI_SECRET_FILE_MAX + 1);
+	cbuf_init_secret(&pw, CLI_SECRET_FILE_MAX + 1);
 	if (o->wif_file != NULL) {
-		if ((r = read_secret(&mn, o->wif_file)) != 0)
+		if ((r = cli_read_secret_file(&mn, o->wif_file, CLI_SECRET_WORDS)) != 0)
 			return cli_fail(o->wif_file, r);
 		r = keys_wif_decode(key, &compressed, (const char *)mn.p, o->net);
 		cbuf_free(&mn);
@@ -155,11 +136,12 @@ load_key(uint8_t key[32], const struct msg_opts *o)
 	}
 	if ((r = bip32_path_parse(path, BIP32_MAX_DEPTH, &depth, o->path)) != 0)
 		return cli_fail("--path", r);
-	if ((r = read_secret(&mn, o->mnemonic_file)) != 0) {
+	if ((r = cli_read_secret_file(&mn, o->mnemonic_file, CLI_SECRET_WORDS)) != 0) {
 		r = cli_fail(o->mnemonic_file, r);
 		goto out;
 	}
-	if (o->passphrase_file != NULL && (r = read_secret(&pw, o->passphrase_file)) != 0) {
+	if (o->passphrase_file != NULL &&
+	    (r = cli_read_secret_file(&pw, o->passphrase_file, CLI_SECRET_PASSPHRASE)) != 0) {
 		r = cli_fail(o->passphrase_file, r);
 		goto out;
 	}

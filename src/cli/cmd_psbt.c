@@ -26,7 +26,6 @@
 
 /* base64 text of a PSBT_MAX_SIZE PSBT, plus room for whitespace. */
 #define PSBT_TEXT_MAX (PSBT_MAX_SIZE / 3 * 4 + 4096)
-#define SECRET_FILE_MAX 4096
 #define COMBINE_MAX 64
 
 static int
@@ -81,17 +80,6 @@ cmd_psbt_decode(int argc, char **argv)
 	return 0;
 }
 
-static int
-read_secret(struct cbuf *b, const char *path)
-{
-	int r;
-
-	if ((r = cli_read_file(b, path, SECRET_FILE_MAX)) != 0)
-		return r;
-	cli_trim(b);
-	return 0;
-}
-
 int
 cmd_psbt_sign(int argc, char **argv)
 {
@@ -123,13 +111,13 @@ cmd_psbt_sign(int argc, char **argv)
 		return cli_usage_error("psbt sign needs --mnemonic-file");
 
 	psbt_init(&p);
-	cbuf_init_secret(&mn, SECRET_FILE_MAX + 1);
-	cbuf_init_secret(&pass, SECRET_FILE_MAX + 1);
-	if ((r = read_secret(&mn, mfile)) != 0) {
+	cbuf_init_secret(&mn, CLI_SECRET_FILE_MAX + 1);
+	cbuf_init_secret(&pass, CLI_SECRET_FILE_MAX + 1);
+	if ((r = cli_read_secret_file(&mn, mfile, CLI_SECRET_WORDS)) != 0) {
 		ret = cli_fail("cannot read the mnemonic file", r);
 		goto out;
 	}
-	if (pfile != NULL && (r = read_secret(&pass, pfile)) != 0) {
+	if (pfile != NULL && (r = cli_read_secret_file(&pass, pfile, CLI_SECRET_PASSPHRASE)) != 0) {
 		ret = cli_fail("cannot read the passphrase file", r);
 		goto out;
 	}

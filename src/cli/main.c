@@ -135,6 +135,30 @@ cli_trim(struct cbuf *b)
 		b->p[b->len] = '\0';	/* room exists: we only shrank */
 }
 
+int
+cli_read_secret_file(struct cbuf *b, const char *path, enum cli_secret_kind kind)
+{
+	int r;
+
+	if ((r = cli_read_file(b, path, CLI_SECRET_FILE_MAX)) != 0)
+		return r;
+	if (b->p == NULL && (r = cbuf_reserve(b, 1)) != 0)
+		return r;
+	if (memchr(b->p, '\0', b->len) != NULL)
+		return COFFER_ERR_BAD_STRING;
+	if (kind == CLI_SECRET_WORDS) {
+		cli_trim(b);
+		return 0;
+	}
+	/* A passphrase may begin or end with spaces: drop only the file's final newline. */
+	if (b->len > 0 && b->p[b->len - 1] == '\n')
+		b->len--;
+	if (b->len > 0 && b->p[b->len - 1] == '\r')
+		b->len--;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 static int
 cmd_help(int argc, char **argv)
 {
@@ -153,6 +177,8 @@ cmd_help(int argc, char **argv)
 		if (commands[i].usage[0] != '\0')
 			printf("  %-22s   %s %s\n", "", head, commands[i].usage);
 	}
+	printf("\nSecret files: a mnemonic or WIF file may carry surrounding whitespace; a passphrase file\n"
+	    "is taken as written except for one final newline (spaces belong to the passphrase).\n");
 	printf("\nNetworks: bitcoin, testnet, testnet4, signet (default), regtest.\n"
 	    "Errors go to stderr with a one-line reason; exit 1 for a refused input, 2 for bad usage.\n");
 	return 0;

@@ -63,10 +63,10 @@ case $d in wpkh\(\[73c5da0a/84h/1h/0h\]tpub*) ok ;; *) bad "default network: $d"
 d=$("$coffer" descriptor from-mnemonic --mnemonic-file "$tmp/mnemonic" --type tr --account 7 --network regtest)
 case $d in tr\(\[73c5da0a/86h/1h/7h\]tpub*) ok ;; *) bad "--account 7: $d" ;; esac
 [ "$("$coffer" descriptor derive --network regtest "$d" | cut -c1-6)" = "bcrt1p" ] && ok || bad "regtest hrp"
-# A passphrase gives another wallet (other master fingerprint); surrounding whitespace is trimmed.
+# A passphrase gives another wallet (other master fingerprint); only the file's final newline is dropped.
 printf 'TREZOR\n' >"$tmp/pass"
 d1=$("$coffer" descriptor from-mnemonic --mnemonic-file "$tmp/mnemonic" --passphrase-file "$tmp/pass" --type wpkh)
-printf '  TREZOR \n' >"$tmp/pass2"
+printf 'TREZOR' >"$tmp/pass2"
 d2=$("$coffer" descriptor from-mnemonic --mnemonic-file "$tmp/mnemonic" --passphrase-file "$tmp/pass2" --type wpkh)
 case $d1 in *73c5da0a*) bad "passphrase ignored" ;; *) ok ;; esac
 [ "$d1" = "$d2" ] && ok || bad "passphrase trimming"

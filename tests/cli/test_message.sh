@@ -80,10 +80,13 @@ if [ "$got" = 0 ]; then
 		"$(cat "$tmp/out")" "from a mnemonic"
 	expect 1 "path for another address is refused" -- "$coffer" message sign --network bitcoin --address "$bip84" \
 		--mnemonic-file "$tmp/mn" --path "m/84h/0h/0h/0/1" "x"
-	printf '  \n' >"$tmp/pw"
-	expect 0 "a whitespace-only passphrase file is the empty passphrase (as in other commands)" -- \
+	printf '\n' >"$tmp/pw"
+	expect 0 "a passphrase file holding only a newline is the empty passphrase" -- \
 		"$coffer" message sign --network bitcoin --address "$bip84" --mnemonic-file "$tmp/mn" \
 		--passphrase-file "$tmp/pw" --path "m/84h/0h/0h/0/0" "x"
+	printf '  \n' >"$tmp/pw"
+	expect 1 "spaces are part of a passphrase (another wallet)" -- "$coffer" message sign --network bitcoin \
+		--address "$bip84" --mnemonic-file "$tmp/mn" --passphrase-file "$tmp/pw" --path "m/84h/0h/0h/0/0" "x"
 	echo TREZOR >"$tmp/pw"
 	expect 1 "another passphrase is another wallet" -- "$coffer" message sign --network bitcoin \
 		--address "$bip84" --mnemonic-file "$tmp/mn" --passphrase-file "$tmp/pw" --path "m/84h/0h/0h/0/0" "x"
