@@ -21,6 +21,9 @@
 #define EST_P2WPKH_WITNESS    (1 + 1 + 72 + 1 + 33)
 #define EST_P2TR_KEY_WITNESS  (1 + 1 + 64)
 
+/* Derivations of ours tried per input or output before giving up on a proof. */
+#define ANALYZE_MAX_PROOFS    8
+
 void
 analysis_init(struct psbt_analysis *a)
 {
@@ -49,7 +52,7 @@ prove_ours(int *ours, int *names_ours, size_t *account, uint32_t *change, uint32
 {
 	struct psbt_origin o;
 	const uint8_t *leaves;
-	size_t i, j, n_leaves, d;
+	size_t i, j, n_leaves, d, tries = 0;
 	int r;
 
 	*ours = 0;
@@ -70,6 +73,10 @@ prove_ours(int *ours, int *names_ours, size_t *account, uint32_t *change, uint32
 		if (memcmp(o.fingerprint, w->fingerprint, 4) != 0)
 			continue;
 		*names_ours = 1;
+		/* Our accounts put one key of ours in a script: a map naming many is not
+		 * ours, and must not make us derive without bound. */
+		if (++tries > ANALYZE_MAX_PROOFS)
+			return 0;
 		for (j = 0; j < w->n_accounts; j++) {
 			d = w->acct[j].depth;
 			if (o.depth != d + 2 || memcmp(o.path, w->acct[j].origin, d * sizeof(uint32_t)) != 0 ||
