@@ -37,7 +37,7 @@ daemon_init(struct daemon *d, const struct daemon_config *cfg, const char *admin
 
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
-	d->wallet = WALLET_NO_SIGNER;
+	d->state = WALLET_NO_SIGNER;
 	snprintf(d->tee, sizeof(d->tee), "none");
 	d->started_ms = daemon_now_ms();
 	if (pthread_rwlock_init(&d->state_lock, NULL) != 0)
@@ -91,7 +91,7 @@ daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key
 	if (d->store != NULL)
 		abort();	/* unlock while unlocked: the caller's state machine is broken */
 	d->store = s;
-	d->wallet = WALLET_UNLOCKED;
+	d->state = WALLET_UNLOCKED;
 	rwunlock(d);
 	return 0;
 }
@@ -105,7 +105,7 @@ daemon_close_store(struct daemon *d, enum wallet_state next)
 	wrlock(d);
 	s = d->store;
 	d->store = NULL;
-	d->wallet = next;
+	d->state = next;
 	rwunlock(d);
 	store_close(s);
 }
@@ -114,7 +114,7 @@ void
 daemon_set_wallet_state(struct daemon *d, enum wallet_state s)
 {
 	wrlock(d);
-	d->wallet = s;
+	d->state = s;
 	rwunlock(d);
 }
 
@@ -125,7 +125,7 @@ daemon_wallet_state(struct daemon *d)
 
 	if (pthread_rwlock_rdlock(&d->state_lock) != 0)
 		abort();
-	s = d->wallet;
+	s = d->state;
 	rwunlock(d);
 	return s;
 }

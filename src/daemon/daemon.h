@@ -26,13 +26,16 @@ enum wallet_state {
 	WALLET_UNLOCKED = 3,
 };
 
+struct wallet;
+
 struct daemon {
 	const struct daemon_config *cfg;
+	struct wallet *wallet;		/* the signer link (wallet.h); NULL in tests without one */
 	struct auth_ctx auth;
 	struct metrics metrics;
 	pthread_rwlock_t state_lock;
 	struct store *store;		/* NULL while locked */
-	enum wallet_state wallet;
+	enum wallet_state state;		/* the wallet as the signer reports it */
 	char tee[32];			/* TEE backend the signer reports ("none" without one) */
 	int64_t started_ms;
 };

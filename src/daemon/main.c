@@ -26,6 +26,7 @@
 #include "daemon/datadir.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/wallet.h"
 
 static const char usage[] =
     "usage: cofferd [--KEY VALUE | --KEY=VALUE]...\n"
@@ -91,8 +92,9 @@ main(int argc, char **argv)
 {
 	static struct daemon_config cfg;
 	static struct daemon d;
+	static struct wallet wallet;
 	struct http_server http;
-	char err[1024], path[PATH_MAX], token[DATADIR_TOKEN_LEN + 1], url[128];
+	char err[1024], path[PATH_MAX], token[DATADIR_TOKEN_LEN + 1], url[128], signer[PATH_MAX];
 	sigset_t sigs;
 	int lock_fd = -1, created = 0, sig = 0, r;
 
@@ -129,6 +131,20 @@ main(int argc, char **argv)
 	if (r != 0)
 		die(1, "admin token", coffer_err_msg(r));
 
+	/*
+	 * The signer first, while this is the only thread and no signal is
+	 * blocked or ignored: the child inherits both. Without a signer cofferd
+	 * still serves health, info and metrics.
+	 */
+	if (cfg.signer[0] != '\0')
+		snprintf(signer, sizeof(signer), "%s", cfg.signer);
+	else if (wallet_default_signer_path(signer, sizeof(signer)) != 0)
+		snprintf(signer, sizeof(signer), "coffer-signer");
+	if (wallet_start(&wallet, &d, err, sizeof(err), signer) == 0)
+		d.wallet = &wallet;
+	else
+		log_warn("%s; the wallet stays unavailable", err);
+
 	/* Signals go to this thread only (sigwait below); the server threads inherit the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -157,6 +173,7 @@ main(int argc, char **argv)
 	}
 	log_notice("%s received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(&http);
+	wallet_stop(&wallet);
 	daemon_free(&d);
 	config_clear(&cfg);
 	close(lock_fd);

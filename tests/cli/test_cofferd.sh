@@ -112,7 +112,13 @@ req GET /v1/info "${AUTH[@]}"
 [ "$STATUS" = 200 ] && ok || bad "info: $STATUS"
 [ "$(field j.network)" = signet ] && ok || bad "info network $(field j.network)"
 [ "$(field j.version)" = "$("$cofferd" --version | awk '{print $2}')" ] && ok || bad "info version"
-case $(field j.signer.state) in unavailable | uninitialized | locked | unlocked) ok ;; *) bad "signer state $(field j.signer.state)" ;; esac
+# The signer starts beside cofferd when it is built; without it the wallet is "unavailable" and the log says why.
+if [ -x "$(dirname "$cofferd")/coffer-signer" ]; then
+	[ "$(field j.signer.state)" = uninitialized ] && ok || bad "signer state $(field j.signer.state), want uninitialized"
+else
+	[ "$(field j.signer.state)" = unavailable ] && ok || bad "signer state $(field j.signer.state), want unavailable"
+	grep -q 'cannot start the signer .*coffer-signer: No such file' "$tmp/main.log" && ok || bad "no log line about the missing signer"
+fi
 [ "$(field j.chain.backend)" = esplora ] && [ "$(field j.chain.connected)" = false ] && ok || bad "chain: $(cat "$tmp/body")"
 
 # The OpenAPI document served is the one in docs/.
@@ -262,6 +268,13 @@ req GET /v1/health -H 'Origin: https://evil.example'
 [ -z "$(header Access-Control-Allow-Origin)" ] && ok || bad "CORS header for another origin"
 req OPTIONS /v1/info -H 'Origin: https://app.example' -H 'Access-Control-Request-Method: GET'
 [ "$STATUS" = 204 ] && [ "$(header Access-Control-Allow-Methods)" = GET ] && ok || bad "preflight: $STATUS"
+stop "$PID"
+
+# A signer that cannot start is reported, not fatal.
+start nosigner --datadir "$dd" --listen 127.0.0.1:0 --signer /nonexistent/coffer-signer || exit 1
+grep -q 'cannot start the signer /nonexistent/coffer-signer' "$tmp/nosigner.log" && ok || bad "missing signer not logged"
+req GET /v1/info "${AUTH[@]}"
+[ "$(field j.signer.state)" = unavailable ] && ok || bad "signer state with a missing signer: $(field j.signer.state)"
 stop "$PID"
 
 # IPv6 loopback, when the machine has it.
