@@ -1,4 +1,6 @@
 # Thin wrapper over CMake so the Quick start is two commands: make run, make check.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 BUILD       ?= build
 CHECK_BUILD ?= build-check
 JOBS        ?= $(shell nproc)
@@ -30,9 +32,14 @@ check: setup
 		-DCOFFER_SANITIZE=ON -DCOFFER_WERROR=ON -DCOFFER_FUZZ=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS) -- --no-print-directory
 	@bash tests/interop/setup
+	@rm -f $(CHECK_BUILD)/vectors.log
 	@cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
+		COFFER_VECTOR_LOG=$(CURDIR)/$(CHECK_BUILD)/vectors.log \
+		ctest --output-on-failure -j $(JOBS) | tee ctest.log
+	@echo "== vector cases run, per file (../shared/vectors)"
+	@sort $(CHECK_BUILD)/vectors.log 2>/dev/null | sed 's/^/  /' || true
+	@tail -n 3 $(CHECK_BUILD)/ctest.log | grep -E 'tests passed' || true
 
 test: check
 

@@ -50,6 +50,19 @@ int cmd_psbt_decode(int argc, char **argv);
 int cmd_psbt_sign(int argc, char **argv);
 int cmd_psbt_finalize(int argc, char **argv);
 int cmd_psbt_combine(int argc, char **argv);
+/* cmd_signer.c, cmd_signer_ops.c */
+int cmd_signer_status(int argc, char **argv);
+int cmd_signer_create(int argc, char **argv);
+int cmd_signer_restore(int argc, char **argv);
+int cmd_signer_unlock(int argc, char **argv);
+int cmd_signer_lock(int argc, char **argv);
+int cmd_signer_descriptors(int argc, char **argv);
+int cmd_signer_sign_psbt(int argc, char **argv);
+int cmd_signer_sign_message(int argc, char **argv);
+int cmd_signer_policy(int argc, char **argv);
+int cmd_signer_set_policy(int argc, char **argv);
+int cmd_signer_audit(int argc, char **argv);
+int cmd_signer_attest(int argc, char **argv);
 /* cmd_message.c */
 int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);

@@ -37,18 +37,26 @@ client_secret_none(void)
 }
 
 int
-client_seal(struct cbuf *out, const uint8_t pk[32], const uint8_t *p, size_t n)
+client_seal(struct cbuf *out, const uint8_t pk[32], const uint8_t challenge[PROTO_CHALLENGE_LEN],
+    const uint8_t *p, size_t n)
 {
+	uint8_t *plain;
+	size_t total = PROTO_CHALLENGE_LEN + n;
 	int ret;
 
 	if (n == 0 || n > PROTO_MAX_PASSPHRASE)
 		return COFFER_ERR_TOO_LARGE;
-	if ((ret = cbuf_reserve(out, n + crypto_box_SEALBYTES)) != 0)
+	if ((ret = cbuf_reserve(out, total + crypto_box_SEALBYTES)) != 0)
 		return ret;
-	if (crypto_box_seal(out->p + out->len, p, n, pk) != 0)
-		return COFFER_ERR_CRYPTO;
-	out->len += n + crypto_box_SEALBYTES;
-	return 0;
+	if ((plain = secmem_alloc(total)) == NULL)
+		return COFFER_ERR_NOMEM;
+	memcpy(plain, challenge, PROTO_CHALLENGE_LEN);
+	memcpy(plain + PROTO_CHALLENGE_LEN, p, n);
+	ret = crypto_box_seal(out->p + out->len, plain, total, pk) == 0 ? 0 : COFFER_ERR_CRYPTO;
+	secmem_free(plain);
+	if (ret == 0)
+		out->len += total + crypto_box_SEALBYTES;
+	return ret;
 }
 
 /* Copy a str field into a NUL-terminated buffer of size (checked by the cap). */
@@ -100,7 +108,7 @@ client_status(struct signer_client *c, struct client_status *out)
 }
 
 int
-client_get_unlock_key(struct signer_client *c, uint8_t pubkey[32])
+client_get_unlock_key(struct signer_client *c, uint8_t pubkey[32], uint8_t challenge[PROTO_CHALLENGE_LEN])
 {
 	struct proto_unlock_key_reply m;
 	const uint8_t *p;
@@ -108,10 +116,13 @@ client_get_unlock_key(struct signer_client *c, uint8_t pubkey[32])
 	int ret;
 
 	memset(pubkey, 0, 32);
+	memset(challenge, 0, PROTO_CHALLENGE_LEN);
 	client_begin(c);
 	if ((ret = client_call(c, PROTO_GET_UNLOCK_KEY, &p, &n)) == 0 &&
-	    (ret = client_check(c, proto_unlock_key_reply_decode(&m, p, n))) == 0)
+	    (ret = client_check(c, proto_unlock_key_reply_decode(&m, p, n))) == 0) {
 		memcpy(pubkey, m.pubkey, 32);
+		memcpy(challenge, m.challenge, PROTO_CHALLENGE_LEN);
+	}
 	client_end(c);
 	return ret;
 }

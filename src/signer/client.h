@@ -78,12 +78,15 @@ int client_attach(struct signer_client *c, struct transport *t);
 void client_close(struct signer_client *c);
 
 /*
- * Seal a secret to the signer's X25519 unlock key (crypto_box_seal): what the
- * user's device does so that whatever relays it never sees the plain text.
+ * Seal a secret to the signer's X25519 unlock key (crypto_box_seal of
+ * challenge || secret): what the user's device does so that whatever relays
+ * it never sees the plain text, nor can replay it (the signer accepts each
+ * challenge from client_get_unlock_key once).
  * Returns 0, COFFER_ERR_TOO_LARGE (over PROTO_MAX_PASSPHRASE), COFFER_ERR_CRYPTO, NOMEM.
- * Out: out (appended: the box). In: pk; p/n.
+ * Out: out (appended: the box). In: pk, challenge: from client_get_unlock_key; p/n.
  */
-int client_seal(struct cbuf *out, const uint8_t pk[32], const uint8_t *p, size_t n);
+int client_seal(struct cbuf *out, const uint8_t pk[32], const uint8_t challenge[PROTO_CHALLENGE_LEN],
+    const uint8_t *p, size_t n);
 
 /* A secret argument: plain, sealed (out of client_seal) or absent. */
 struct proto_secret client_secret_plain(const uint8_t *p, size_t n);
@@ -101,7 +104,8 @@ struct client_status {
 };
 int client_status(struct signer_client *c, struct client_status *out);
 
-int client_get_unlock_key(struct signer_client *c, uint8_t pubkey[32]);
+/* The unlock key and the current one-time challenge to seal secrets with. */
+int client_get_unlock_key(struct signer_client *c, uint8_t pubkey[32], uint8_t challenge[PROTO_CHALLENGE_LEN]);
 
 /*
  * Create a wallet. The mnemonic comes back once: plain (reply_pubkey NULL)

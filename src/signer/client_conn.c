@@ -81,6 +81,8 @@ client_call(struct signer_client *c, uint8_t type, const uint8_t **p, size_t *n)
 		if ((ret = proto_error_decode(&e, c->rx, len)) != 0)
 			return client_check(c, ret);
 		snprintf(c->reason, sizeof(c->reason), "%.*s", (int)e.reason.len, (const char *)e.reason.p);
+		if (e.fatal)
+			transport_close(&c->t);	/* the signer has ended the connection */
 		return e.code;
 	}
 	if (rtype != PROTO_REPLY(type))

@@ -130,7 +130,7 @@ secret_cap(uint8_t kind, size_t plain_max)
 	case PROTO_SECRET_PLAIN:
 		return plain_max;
 	case PROTO_SECRET_SEALED:
-		return PROTO_SEALED_MAX(plain_max);
+		return PROTO_SECRET_SEALED_MAX(plain_max);
 	default:
 		return 0;
 	}
@@ -144,7 +144,7 @@ proto_put_secret(struct cbuf *out, const struct proto_secret *s, size_t plain_ma
 
 	if (s->kind > PROTO_SECRET_SEALED || s->len > secret_cap(s->kind, plain_max))
 		return COFFER_ERR_INVALID_ARG;
-	if (s->kind == PROTO_SECRET_SEALED && s->len <= PROTO_SEAL_OVERHEAD)
+	if (s->kind == PROTO_SECRET_SEALED && s->len <= PROTO_SEAL_OVERHEAD + PROTO_CHALLENGE_LEN)
 		return COFFER_ERR_INVALID_ARG;
 	if ((ret = cbuf_put_u8(out, s->kind)) != 0)
 		return ret;
@@ -168,8 +168,8 @@ proto_get_secret(struct creader *r, struct proto_secret *s, size_t plain_max)
 		s->kind = 0;
 		return ret;
 	}
-	/* A sealed box shorter than its overhead cannot hold even one byte. */
-	if (s->kind == PROTO_SECRET_SEALED && b.len <= PROTO_SEAL_OVERHEAD) {
+	/* A sealed box must hold the challenge and at least one byte. */
+	if (s->kind == PROTO_SECRET_SEALED && b.len <= PROTO_SEAL_OVERHEAD + PROTO_CHALLENGE_LEN) {
 		s->kind = 0;
 		return COFFER_ERR_SIGNER_PROTOCOL;
 	}

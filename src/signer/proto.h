@@ -16,8 +16,10 @@
  * Field encodings: integers little-endian; `bytes` and `str` are a CompactSize
  * length then that many bytes, with a per-field cap (a `str` has no NUL and is
  * not NUL-terminated in the frame); a `secret` is `u8 kind` (0 none, 1 plain,
- * 2 sealed to the signer's X25519 unlock key with crypto_box_seal) then
- * `bytes`.
+ * 2 sealed) then `bytes`. A sealed secret is crypto_box_seal(challenge ||
+ * secret) to the signer's X25519 unlock key, where challenge is the 16-byte
+ * one-time value PROTO_GET_UNLOCK_KEY returned: the signer accepts each
+ * challenge once, so a relayed box cannot be replayed.
  */
 #ifndef COFFER_SIGNER_PROTO_H
 #define COFFER_SIGNER_PROTO_H
@@ -46,11 +48,12 @@
 #define PROTO_MAX_BIP39_PASS 256	/* plain BIP39 passphrase bytes */
 #define PROTO_MAX_MNEMONIC   1024	/* plain mnemonic bytes */
 #define PROTO_SEAL_OVERHEAD  48		/* crypto_box_SEALBYTES */
+#define PROTO_CHALLENGE_LEN  16		/* one-time challenge inside a sealed secret */
 #define PROTO_MAX_SOFTWARE   64		/* software version string in the handshake */
 #define PROTO_MAX_REASON     256	/* reason string in an error reply */
 #define PROTO_MAX_NAME       32		/* short names (TEE backend) */
 #define PROTO_MAX_DESCRIPTOR 1024	/* one account descriptor */
-#define PROTO_MAX_POLICY     ((size_t)64 << 10)	/* policy JSON */
+#define PROTO_MAX_POLICY     ((size_t)256 << 10)	/* policy JSON (POLICY_MAX_JSON) */
 #define PROTO_MAX_MESSAGE    ((size_t)64 << 10)	/* message to sign (BIP322) */
 #define PROTO_MAX_SIGNATURE  4096	/* BIP322 signature string */
 #define PROTO_MAX_ADDRESS    128
@@ -139,9 +142,11 @@ struct proto_status_reply {
 	struct proto_bytes tee;		/* "none" */
 };
 
-/* PROTO_GET_UNLOCK_KEY reply: u8[32] X25519 public key. */
+/* PROTO_GET_UNLOCK_KEY reply: u8[32] X25519 public key, u8[16] challenge
+ * (the next sealed secret must start with it; it changes once used). */
 struct proto_unlock_key_reply {
 	uint8_t pubkey[32];
+	uint8_t challenge[PROTO_CHALLENGE_LEN];
 };
 
 /* PROTO_CREATE: secret passphrase, u8 words (12|24), secret bip39_pass,
@@ -259,9 +264,11 @@ struct proto_storage_key_reply {
 	uint8_t key[32];
 };
 
-/* PROTO_ERROR: u32 code (a negative COFFER_ERR_* as two's complement), str reason. */
+/* PROTO_ERROR: u32 code (a negative COFFER_ERR_* as two's complement),
+ * u8 fatal (1: the signer ends the connection after this frame), str reason. */
 struct proto_error {
 	int32_t code;
+	uint8_t fatal;
 	struct proto_bytes reason;
 };
 
@@ -357,7 +364,9 @@ int proto_storage_key_reply_decode(struct proto_storage_key_reply *m, const uint
 int proto_error_encode(struct cbuf *out, const struct proto_error *m);
 int proto_error_decode(struct proto_error *m, const uint8_t *p, size_t n);
 
-/* Cap of a secret field's encoded bytes for a plain cap (sealed adds the box overhead). */
+/* A sealed box of at most `plain` bytes. */
 #define PROTO_SEALED_MAX(plain) ((plain) + PROTO_SEAL_OVERHEAD)
+/* A sealed secret field: the box also holds the challenge. */
+#define PROTO_SECRET_SEALED_MAX(plain) ((plain) + PROTO_SEAL_OVERHEAD + PROTO_CHALLENGE_LEN)
 
 #endif

@@ -124,7 +124,12 @@ proto_status_reply_decode(struct proto_status_reply *m, const uint8_t *p, size_t
 int
 proto_unlock_key_reply_encode(struct cbuf *out, const struct proto_unlock_key_reply *m)
 {
-	return cbuf_put(out, m->pubkey, 32);
+	int ret;
+
+	if ((ret = cbuf_put(out, m->pubkey, 32)) != 0 ||
+	    (ret = cbuf_put(out, m->challenge, PROTO_CHALLENGE_LEN)) != 0)
+		return ret;
+	return 0;
 }
 
 int
@@ -134,7 +139,8 @@ proto_unlock_key_reply_decode(struct proto_unlock_key_reply *m, const uint8_t *p
 	int ret;
 
 	BEGIN(m, p, n);
-	ret = creader_get_bytes(&r, m->pubkey, 32);
+	if ((ret = creader_get_bytes(&r, m->pubkey, 32)) == 0)
+		ret = creader_get_bytes(&r, m->challenge, PROTO_CHALLENGE_LEN);
 	return FINISH(m);
 }
 
@@ -580,6 +586,7 @@ proto_error_encode(struct cbuf *out, const struct proto_error *m)
 	if (m->code >= 0)
 		return COFFER_ERR_INVALID_ARG;
 	if ((ret = cbuf_put_u32le(out, (uint32_t)m->code)) != 0 ||
+	    (ret = cbuf_put_u8(out, m->fatal ? 1 : 0)) != 0 ||
 	    (ret = proto_put_str(out, &m->reason, PROTO_MAX_REASON)) != 0)
 		return ret;
 	return 0;
@@ -594,6 +601,7 @@ proto_error_decode(struct proto_error *m, const uint8_t *p, size_t n)
 
 	BEGIN(m, p, n);
 	if ((ret = creader_get_u32le(&r, &u)) == 0 &&
+	    (ret = proto_get_bool(&r, &m->fatal)) == 0 &&
 	    (ret = proto_get_str(&r, &m->reason, PROTO_MAX_REASON)) == 0) {
 		/* A negative code only: a hostile signer must not fake success. */
 		if (u < 0x80000000u)

@@ -11,7 +11,10 @@
  *                                 directory is handed to the unprivileged user,
  *                                 the process chroots into it and drops to that
  *                                 user for good;
- *   5. sandbox_seccomp()          after every library is initialised: a
+ *   5. sandbox_landlock()         the filesystem narrowed to that directory
+ *                                 (Landlock; also without root, where there is
+ *                                 no chroot);
+ *   6. sandbox_seccomp()          after every library is initialised: a
  *                                 default-deny seccomp filter (kill the process)
  *                                 with the architecture checked first.
  * Tests check the result from outside (/proc/PID/status, fd, environ).
@@ -59,6 +62,15 @@ int sandbox_close_fds(const int *keep, size_t n);
  *   COFFER_ERR_SIGNER_SANDBOX.
  */
 int sandbox_enter_dir(const char *dir, const char *user);
+
+/*
+ * Restrict filesystem access to the working directory (the signer
+ * directory): read, write, create, remove and rename regular files there;
+ * nothing anywhere else, no executing, no special files. Sets NO_NEW_PRIVS.
+ * Returns 0, COFFER_ERR_UNSUPPORTED (the kernel has no Landlock) or
+ *   COFFER_ERR_SIGNER_SANDBOX.
+ */
+int sandbox_landlock(void);
 
 /*
  * Install the default-deny seccomp filter (SCMP_ACT_KILL_PROCESS; foreign

@@ -72,7 +72,7 @@ read_full(int fd, uint8_t *p, size_t n, size_t *got)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return COFFER_ERR_IO;
+			return errno == ECONNRESET ? COFFER_ERR_SIGNER_CLOSED : COFFER_ERR_IO;
 		if (r == 0)
 			return COFFER_ERR_SIGNER_CLOSED;
 		*got += (size_t)r;

@@ -154,7 +154,7 @@ test_status(void)
 static void
 test_secrets(void)
 {
-	static uint8_t big[PROTO_SEALED_MAX(PROTO_MAX_PASSPHRASE) + 1];
+	static uint8_t big[PROTO_SECRET_SEALED_MAX(PROTO_MAX_PASSPHRASE) + 1];
 	struct proto_unlock m, d;
 	struct cbuf b;
 
@@ -176,7 +176,7 @@ test_secrets(void)
 	CHECK_RC(proto_unlock_decode(&d, b.p, b.len), COFFER_ERR_TOO_LARGE);
 	b.p[0] = PROTO_SECRET_SEALED;
 	CHECK_RC(proto_unlock_decode(&d, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
-	/* caps: plain at most PROTO_MAX_PASSPHRASE, sealed 48 more */
+	/* caps: plain at most PROTO_MAX_PASSPHRASE, sealed 48 (box) + 16 (challenge) more */
 	cbuf_reset(&b);
 	m.passphrase.p = big;
 	m.passphrase.len = PROTO_MAX_PASSPHRASE + 1;
@@ -188,8 +188,16 @@ test_secrets(void)
 	b.p[0] = PROTO_SECRET_PLAIN;	/* the same bytes, as plain: over its cap */
 	CHECK_RC(proto_unlock_decode(&d, b.p, b.len), COFFER_ERR_TOO_LARGE);
 	cbuf_reset(&b);
-	m.passphrase.len = PROTO_SEALED_MAX(PROTO_MAX_PASSPHRASE) + 1;
+	m.passphrase.len = PROTO_SECRET_SEALED_MAX(PROTO_MAX_PASSPHRASE) + 1;
 	CHECK_RC(proto_unlock_encode(&b, &m), COFFER_ERR_INVALID_ARG);
+	/* a sealed secret too short to hold the challenge and one byte */
+	cbuf_reset(&b);
+	m.passphrase.len = PROTO_SEAL_OVERHEAD + PROTO_CHALLENGE_LEN;
+	CHECK_RC(proto_unlock_encode(&b, &m), COFFER_ERR_INVALID_ARG);
+	m.passphrase.kind = PROTO_SECRET_PLAIN;
+	CHECK_OK(proto_unlock_encode(&b, &m));
+	b.p[0] = PROTO_SECRET_SEALED;
+	CHECK_RC(proto_unlock_decode(&d, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
 	cbuf_free(&b);
 }
 
@@ -386,15 +394,24 @@ test_misc_messages(void)
 	STRICT("storage_key_reply", proto_storage_key_reply_decode, &kd, &b);
 	cbuf_reset(&b);
 	memset(u.pubkey, 0x33, 32);
+	memset(u.challenge, 0x44, sizeof(u.challenge));
 	CHECK_OK(proto_unlock_key_reply_encode(&b, &u));
+	CHECK(b.len == 48);
 	STRICT("unlock_key_reply", proto_unlock_key_reply_decode, &ud, &b);
+	CHECK(ud.challenge[15] == 0x44 && ud.pubkey[0] == 0x33);
 	cbuf_reset(&b);
 	e.code = COFFER_ERR_SIGNER_LOCKED;
+	e.fatal = 0;
 	e.reason.p = (const uint8_t *)"locked";
 	e.reason.len = 6;
 	CHECK_OK(proto_error_encode(&b, &e));
 	STRICT("error", proto_error_decode, &ed, &b);
-	CHECK(ed.code == COFFER_ERR_SIGNER_LOCKED && bytes_eq(&ed.reason, "locked", 6));
+	CHECK(ed.code == COFFER_ERR_SIGNER_LOCKED && ed.fatal == 0 && bytes_eq(&ed.reason, "locked", 6));
+	b.p[4] = 2;	/* fatal is a bool */
+	CHECK_RC(proto_error_decode(&ed, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
+	b.p[4] = 1;
+	CHECK_OK(proto_error_decode(&ed, b.p, b.len));
+	CHECK(ed.fatal == 1);
 	/* an "error" with a non-negative code would read as success: refused both ways */
 	memset(b.p, 0, 4);
 	CHECK_RC(proto_error_decode(&ed, b.p, b.len), COFFER_ERR_SIGNER_PROTOCOL);
