@@ -114,6 +114,26 @@ test_change_recognised(void)
 	psbt_free(&p);
 }
 
+/* A version 2 PSBT (BIP370) of the same transaction is judged the same. */
+static void
+test_psbt_v2(void)
+{
+	struct psbt p, p2;
+	struct psbt_analysis a;
+
+	need();
+	psbt_init(&p);
+	fx_simple(&g_fx, &p, 100000, 60000, fx_foreign_spk, sizeof(fx_foreign_spk), 39000);
+	CHECK_OK(psbt_convert(&p2, &p, 2));
+	CHECK(p2.version == 2);
+	CHECK_OK(analyse(&a, &p2));
+	CHECK(a.n_ours_in == 1 && a.n_change == 1 && a.fee == 1000 && a.spend == 61000 &&
+	    a.vsize == 141);
+	analysis_free(&a);
+	psbt_free(&p2);
+	psbt_free(&p);
+}
+
 /* Each kind of fake change is an external payment. */
 static void
 test_fake_change(void)
@@ -173,6 +193,48 @@ test_fake_change(void)
 	CHECK(a.n_change == 1 && a.spend == 61000);
 	analysis_free(&a);
 	psbt_free(&p);
+}
+
+/*
+ * At most 8 derivations of ours are tried per output: with n wrong ones sorting
+ * before the right one (maps are in key order), the change is proven for
+ * n = 7 and not for n = 8.
+ */
+static void
+test_proof_cap(void)
+{
+	struct fx_in in = { 100000, 84, 0, 0, 0 };
+	struct fx_out o[2];
+	struct psbt p;
+	struct psbt_analysis a;
+	struct psbt_origin org;
+	uint8_t chg[ADDR_MAX_SPK], right[33], pub[33];
+	uint32_t idx, before[8];
+	size_t n = 0, k;
+	int wrong;
+
+	need();
+	fx_key(&g_fx, right, &org, 84, 1, 0);
+	for (idx = 100; n < 8 && idx < 1000; idx++) {
+		fx_key(&g_fx, pub, &org, 84, 1, idx);
+		if (memcmp(pub, right, 33) < 0)
+			before[n++] = idx;
+	}
+	CHECK(n == 8);
+	for (wrong = 7; wrong <= 8; wrong++) {
+		memset(o, 0, sizeof(o));
+		o[0] = (struct fx_out){ 60000, fx_foreign_spk, sizeof(fx_foreign_spk), 0, 0, 0, 0, 0 };
+		o[1] = (struct fx_out){ 39000, chg, fx_spk(&g_fx, chg, 84, 1, 0), 1, 84, 1, 0, 0 };
+		psbt_init(&p);
+		fx_psbt(&g_fx, &p, &in, 1, o, 2);
+		for (k = 0; k < (size_t)wrong; k++)
+			fx_attach_deriv(&g_fx, &p, PSBT_MAP_OUTPUT, 1, 84, 1, before[k], 0);
+		CHECK(psbt_map_count_type(&p.out[1].map, PSBT_OUT_BIP32_DERIVATION) == (size_t)wrong + 1);
+		CHECK_OK(analyse(&a, &p));
+		CHECK_MSG(a.out[1].change == (wrong == 7), "%d wrong derivations first", wrong);
+		analysis_free(&a);
+		psbt_free(&p);
+	}
 }
 
 /* Inputs and change of every standard account type. */
@@ -370,7 +432,9 @@ test_vsize_estimate(void)
 static const struct test_case tests[] = {
 	{ "wallet_accounts", test_wallet_accounts },
 	{ "change_recognised", test_change_recognised },
+	{ "psbt_v2", test_psbt_v2 },
 	{ "fake_change", test_fake_change },
+	{ "proof_cap", test_proof_cap },
 	{ "account_types", test_account_types },
 	{ "utxo_checks", test_utxo_checks },
 	{ "unproven_and_foreign_inputs", test_unproven_and_foreign_inputs },
