@@ -1,7 +1,8 @@
 /*
  * Intel TDX: DCAP quote v4 (TDX 1.0 body) and v5 (body type 2 TDX 1.0 or 3
  * TDX 1.5). The quote machinery is attest_dcap.c; this file reads the TD
- * report body into claims and decides debug mode (TDATTRIBUTES bit 0).
+ * report body into claims, decides debug mode (TDATTRIBUTES bit 0) and checks
+ * that the TDX module is Intel's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -118,8 +119,10 @@ tdx_detect(const uint8_t *p, size_t n)
 static enum attest_verdict
 tdx_verify(struct attest_result *out, const struct attest_input *in)
 {
+	static const uint8_t zero48[48];
 	struct dcap_quote q;
 	struct tdx_body b;
+	enum attest_verdict v;
 	int64_t at = in->at != 0 ? in->at : (int64_t)time(NULL);
 	int ret;
 
@@ -133,7 +136,16 @@ tdx_verify(struct attest_result *out, const struct attest_input *in)
 	memcpy(out->report_data, b.report_data, 64);
 	out->report_data_len = 64;
 	out->debug = (b.td_attributes[0] & TD_ATTR_DEBUG) != 0;
-	return dcap_quote_verify(out, &q, at);
+	if ((v = dcap_quote_verify(out, &q, at)) != ATTEST_VALID)
+		return v;
+	/*
+	 * The TDX module's identity, as every TCB info Intel's PCS publishes
+	 * states it ("tdxModule": mrsigner 48 zero bytes, attributes 0 under an
+	 * all-ones mask): a module not signed by Intel is refused.
+	 */
+	if (memcmp(b.mrsignerseam, zero48, sizeof(zero48)) != 0 || memcmp(b.seam_attributes, zero48, 8) != 0)
+		return attest_refuse(out, "TDX module identity: MRSIGNERSEAM/SEAM_ATTRIBUTES are not Intel's");
+	return ATTEST_VALID;
 }
 
 const struct attest_backend attest_backend_tdx = {

@@ -1,7 +1,7 @@
 /*
- * Helpers for the attestation sample tests: load a file from
- * ../shared/attestation, verify it through attest_verify() at a given time
- * and policy, compare claims against PROVENANCE.md's abbreviated values
+ * Helpers for the TDX/SGX/Nitro sample tests (on top of attest_util.h's
+ * sample_read): verify through attest_verify() at a given time and policy,
+ * compare claims against PROVENANCE.md's abbreviated values
  * ("6363b804…5cbb"), and mutate copies.
  */
 #ifndef COFFER_TESTS_ATTEST_SAMPLE_UTIL_H
@@ -13,31 +13,8 @@
 
 #include "attest/attest.h"
 #include "attest/attest_int.h"
+#include "attest_util.h"
 #include "harness.h"
-
-/* Read ../shared/attestation/<rel> into a malloc'd buffer; a missing file is a failure, never a skip. */
-static inline uint8_t *
-sample_load(const char *rel, size_t *len)
-{
-	char path[1024];
-	uint8_t *p;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/attestation/%s", COFFER_SHARED_DIR, rel);
-	if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "cannot read sample %s\n", path);
-		exit(1);
-	}
-	if ((p = malloc((size_t)n + 1)) == NULL || fread(p, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "cannot read sample %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
 
 /* Verify p[n] as format at time `at`; allow_debug selects a policy that admits debug mode. */
 static inline enum attest_verdict

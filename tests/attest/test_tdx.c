@@ -109,7 +109,7 @@ test_samples(void)
 	for (i = 0; i < NSAMPLES; i++) {
 		const struct dcap_sample *s = &samples[i];
 
-		p = sample_load(s->file, &n);
+		p = sample_read(s->file, &n);
 		v = sample_verify(&res, s->fmt, p, n, s->at, 0);
 		if (s->debug) {
 			CHECK_VERDICT(&res, v, ATTEST_REFUSED, "debug", s->file);
@@ -135,13 +135,24 @@ test_samples(void)
 	/* cos-113's report data is its nonce file. */
 	{
 		size_t qn, nn;
-		uint8_t *q = sample_load("tdx/gotdxguest_cos-113-tdx-quote.dat", &qn);
-		uint8_t *nonce = sample_load("tdx/gotdxguest_nonce.dat", &nn);
+		uint8_t *q = sample_read("tdx/gotdxguest_cos-113-tdx-quote.dat", &qn);
+		uint8_t *nonce = sample_read("tdx/gotdxguest_nonce.dat", &nn);
 
 		v = sample_verify(&res, ATTEST_FMT_TDX, q, qn, T_2024_08_01, 0);
 		CHECK(v == ATTEST_VALID && nn == 64 && memcmp(res.report_data, nonce, 64) == 0);
 		free(q);
 		free(nonce);
+	}
+	/* A raw TDREPORT is MAC'd for the local CPU: not offline-verifiable evidence. */
+	{
+		size_t rn;
+		uint8_t *r = sample_read("tdx/gotdxguest_report.dat", &rn);
+
+		CHECK(rn == 1024);
+		CHECK(sample_verify(&res, ATTEST_FMT_TDX, r, rn, T_2024_01_01, 1) == ATTEST_UNUSABLE);
+		CHECK(sample_verify(&res, ATTEST_FMT_AUTO, r, rn, T_2024_01_01, 1) == ATTEST_UNUSABLE);
+		free(r);
+		vectors_count("attestation/tdx", "raw TDREPORT refused as unusable (MAC'd, parse only)", 1);
 	}
 	vectors_count("attestation/tdx (+azure td-quote)", "TDX quotes VALID at their date", n_tdx_valid);
 	vectors_count("attestation/tdx", "TDX quotes signature-valid but debug (refused by default)", n_tdx_debug);
@@ -226,7 +237,7 @@ test_mutations(void)
 		int sgx = s->fmt == ATTEST_FMT_SGX;
 		struct dcap_quote q;
 		struct parts pt;
-		uint8_t *p = sample_load(s->file, &n);
+		uint8_t *p = sample_read(s->file, &n);
 
 		CHECK_OK(dcap_quote_parse(&q, p, n));
 		find_parts(&pt, &q, p, sgx);
@@ -272,7 +283,7 @@ test_dates(void)
 
 	for (i = 0; i < NSAMPLES; i++) {
 		const struct dcap_sample *s = &samples[i];
-		uint8_t *p = sample_load(s->file, &n);
+		uint8_t *p = sample_read(s->file, &n);
 
 		CHECK_VERDICT(&res, sample_verify(&res, s->fmt, p, n, T_2018_01_01, 1), ATTEST_REFUSED,
 		    "not yet valid", s->file);
@@ -292,7 +303,7 @@ test_sweep(void)
 	struct attest_result res;
 	struct dcap_quote q;
 	size_t i, n;
-	uint8_t *p = sample_load(s->file, &n);
+	uint8_t *p = sample_read(s->file, &n);
 
 	CHECK_OK(dcap_quote_parse(&q, p, n));
 	for (i = 0; i < q.signed_len; i++) {
@@ -327,8 +338,8 @@ test_other_platform_chain(void)
 	struct dcap_quote qa, qb;
 	struct cbuf m;
 	size_t na, nb, pre, i;
-	uint8_t *a = sample_load("tdx/trustee_tdx_quote_4.dat", &na);
-	uint8_t *b = sample_load("tdx/gotdxguest_tdx_prod_quote_SPR_E4.dat", &nb);
+	uint8_t *a = sample_read("tdx/trustee_tdx_quote_4.dat", &na);
+	uint8_t *b = sample_read("tdx/gotdxguest_tdx_prod_quote_SPR_E4.dat", &nb);
 	uint8_t *w;
 	uint32_t delta, v32;
 
@@ -369,7 +380,7 @@ test_framing(void)
 
 	for (i = 0; i < NSAMPLES; i++) {
 		const struct dcap_sample *s = &samples[i];
-		uint8_t *p = sample_load(s->file, &n);
+		uint8_t *p = sample_read(s->file, &n);
 		uint8_t *m = malloc(n + 1);
 
 		CHECK_OK(dcap_quote_parse(&q, p, n));
@@ -405,7 +416,7 @@ test_policy(void)
 	uint8_t rd[64], bad[64];
 	char mrtd[200];
 	size_t n;
-	uint8_t *p = sample_load(s->file, &n);
+	uint8_t *p = sample_read(s->file, &n);
 	int cnt = 0;
 
 	attest_policy_default(&pol);
@@ -442,7 +453,7 @@ test_policy(void)
 	/* auto-detection tells TDX from SGX */
 	for (n = 0; n < NSAMPLES; n++) {
 		size_t len;
-		uint8_t *q = sample_load(samples[n].file, &len);
+		uint8_t *q = sample_read(samples[n].file, &len);
 
 		CHECK(sample_verify(&res, ATTEST_FMT_AUTO, q, len, samples[n].at, 1) == ATTEST_VALID &&
 		    res.format == samples[n].fmt);
