@@ -134,6 +134,28 @@
  *   process and protocol (PROC):     -480 .. -509
  *   policy, analysis, audit (JUDGE): -510 .. -549
  */
+/* keystore, sealed state, signer files (STORE): -450 .. -479 */
+#define COFFER_ERR_KS_MISSING       -450 /* no keystore in the signer directory */
+#define COFFER_ERR_KS_EXISTS        -451 /* create/restore refused: a keystore exists */
+#define COFFER_ERR_KS_WRONG_PASSPHRASE -452 /* key check value does not match */
+#define COFFER_ERR_KS_TAMPERED      -453 /* header checksum or AEAD tag does not verify */
+#define COFFER_ERR_KS_TRUNCATED     -454 /* keystore file shorter than its format */
+#define COFFER_ERR_KS_FOREIGN       -455 /* not a keystore (bad magic) */
+#define COFFER_ERR_KS_VERSION       -456 /* keystore format version not supported */
+#define COFFER_ERR_KS_KDF_PARAMS    -457 /* Argon2id parameters outside our bounds */
+#define COFFER_ERR_KS_MALFORMED     -458 /* a field is invalid (flags, length, contents) */
+#define COFFER_ERR_KS_BAD_PASSPHRASE -459 /* passphrase empty, too long, NUL or not UTF-8 */
+#define COFFER_ERR_STATE_MISSING    -460 /* no sealed state file */
+#define COFFER_ERR_STATE_WRONG_KEY  -461 /* state sealed under another wallet's key */
+#define COFFER_ERR_STATE_TAMPERED   -462 /* state header checksum or AEAD tag does not verify */
+#define COFFER_ERR_STATE_TRUNCATED  -463 /* state file shorter than its header says */
+#define COFFER_ERR_STATE_FOREIGN    -464 /* not a state file (bad magic) */
+#define COFFER_ERR_STATE_VERSION    -465 /* state format version not supported */
+#define COFFER_ERR_STATE_MALFORMED  -466 /* a state field is invalid */
+#define COFFER_ERR_SIGNER_DIR       -467 /* signer directory missing or not private (0700, ours) */
+#define COFFER_ERR_SIGNER_BUSY      -468 /* another process holds the signer directory lock */
+#define COFFER_ERR_FILE_EXISTS      -469 /* create-only write found the file already there */
+
 /* signer process and protocol (PROC): -480 .. -509 */
 #define COFFER_ERR_SIGNER_PROTOCOL  -480 /* malformed frame or message, or an unexpected reply */
 #define COFFER_ERR_SIGNER_VERSION   -481 /* no protocol version both sides speak */
