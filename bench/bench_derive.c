@@ -10,10 +10,10 @@
  * correct work. Time is this thread's CPU time (the figure per core, whatever
  * else the machine runs); wall time is printed too.
  *
- * For scale, the same run times the bare libsecp256k1 calls every address
- * needs at least (CKDpub's tweak_add for both types; for tr also the x-only
- * parse and TapTweak tweak_add): the ceiling any implementation on this
- * machine and library could reach.
+ * For scale, the same run times the plain libsecp256k1 calls a direct
+ * implementation would make per address (CKDpub's ec_pubkey_tweak_add for
+ * both types; for tr also the x-only parse and TapTweak xonly_pubkey_tweak_add),
+ * so the figure can be read against this machine's library speed.
  *
  * Usage: bench_derive [seconds per type, default 2]
  * Goal (issue #2): >= 25,000 derivations per second per core for wpkh and tr.
@@ -30,6 +30,7 @@
 
 #include "btc/address.h"
 #include "btc/bip32.h"
+#include "btc/descriptor.h"
 #include "btc/hash.h"
 #include "btc/secp.h"
 #include "common/err.h"
@@ -93,9 +94,9 @@ account_xpub(char out[BIP32_XKEY_BUFSIZE], uint32_t purpose)
 	bip32_key_free(k);
 }
 
-/* Rate of the bare libsecp256k1 EC operations one address of type t needs. */
+/* Rate of the plain libsecp256k1 calls a direct implementation makes per address of type t. */
 static double
-ec_ceiling(const struct bench_type *t, const struct bip32_key *branch, double seconds)
+ec_plain(const struct bench_type *t, const struct bip32_key *branch, double seconds)
 {
 	const secp256k1_context *ctx = btc_secp();
 	secp256k1_pubkey pk;
@@ -125,6 +126,49 @@ ec_ceiling(const struct bench_type *t, const struct bip32_key *branch, double se
 	return (double)i / (c1 - c0);
 }
 
+/* The same addresses through the descriptor module; returns the rate. */
+static double
+bench_desc(const struct bench_type *t, const char *xpub, double seconds)
+{
+	char body[512], sum[DESC_CHECKSUM_LEN + 1], text[600], addr[ADDR_BUFSIZE];
+	struct descriptor *d = NULL;
+	uint64_t sink = 0;
+	uint32_t i = 0, n;
+	double c0, c1, rate;
+	int r;
+
+	snprintf(body, sizeof(body), "%s([73c5da0a/%uh/0h/0h]%s/<0;1>/*)", t->name, t->purpose, xpub);
+	if ((r = desc_checksum(sum, body, strlen(body))) != 0)
+		die("desc_checksum", r);
+	snprintf(text, sizeof(text), "%s#%s", body, sum);
+	if ((r = desc_parse(&d, text, strlen(text), BTC_MAINNET)) != 0)
+		die("desc_parse", r);
+	for (n = 0; n < 2; n++) {
+		if ((r = desc_derive_address(addr, sizeof(addr), d, 0, n)) != 0)
+			die("desc_derive_address", r);
+		if (strcmp(addr, t->first[n]) != 0) {
+			fprintf(stderr, "bench_derive: descriptor %s index %u: %s, want %s\n", t->name, n, addr,
+			    t->first[n]);
+			exit(1);
+		}
+	}
+	c0 = now(CLOCK_THREAD_CPUTIME_ID);
+	do {
+		for (n = 0; n < 1000; n++, i++) {
+			if ((r = desc_derive_address(addr, sizeof(addr), d, 0, i)) != 0)
+				die("desc_derive_address", r);
+			sink += (uint8_t)addr[strlen(addr) - 1];
+		}
+		c1 = now(CLOCK_THREAD_CPUTIME_ID);
+	} while (c1 - c0 < seconds);
+	rate = (double)i / (c1 - c0);
+	printf("       %-4s  through the descriptor (desc_derive_address): %u addresses in %.3f s CPU: %.0f per"
+	    " second per core (goal >= %.0f: %s) [%llu]\n", "", i, c1 - c0, rate, GOAL,
+	    rate >= GOAL ? "met" : "NOT met", (unsigned long long)(sink % 10));
+	desc_free(d);
+	return rate;
+}
+
 static double
 bench_one(const struct bench_type *t, double seconds)
 {
@@ -133,7 +177,7 @@ bench_one(const struct bench_type *t, double seconds)
 	uint8_t pub[33];
 	uint64_t sink = 0;
 	uint32_t i = 0, n;
-	double c0, w0, c1, w1, rate, ceiling;
+	double c0, w0, c1, w1, rate, drate, plain;
 	int r;
 
 	account_xpub(xpub, t->purpose);
@@ -166,11 +210,12 @@ bench_one(const struct bench_type *t, double seconds)
 	printf("derive %-4s: %u addresses in %.3f s CPU (%.3f s wall): %.0f per second per core"
 	    " (goal >= %.0f: %s) [%llu]\n", t->name, i, c1 - c0, w1 - w0, rate, GOAL,
 	    rate >= GOAL ? "met" : "NOT met", (unsigned long long)(sink % 10));
-	ceiling = ec_ceiling(t, &branch, seconds / 2);
-	printf("       %-4s  libsecp256k1 calls alone (%s): %.0f per second; Coffer reaches %.0f%% of that\n",
+	drate = bench_desc(t, xpub, seconds);
+	plain = ec_plain(t, &branch, seconds / 2);
+	printf("       %-4s  plain libsecp256k1 calls alone (%s): %.0f per second; Coffer: %.2fx that\n",
 	    "", t->type == ADDR_P2TR ? "tweak_add + x-only parse + x-only tweak_add" : "tweak_add + serialize",
-	    ceiling, 100.0 * rate / ceiling);
-	return rate;
+	    plain, rate / plain);
+	return rate < drate ? rate : drate;	/* the goal holds if both paths meet it */
 }
 
 int

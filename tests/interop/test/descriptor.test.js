@@ -31,7 +31,7 @@ describe('coffer descriptor derive == @scure/btc-signer', () => {
 	const SHAPES = ['pkh', 'wpkh', 'sh-wpkh', 'wsh-multi', 'wsh-sortedmulti', 'tr', 'tr-tree'];
 	for (const shape of SHAPES) {
 		it(`${shape}: random keys, origins, ranges, receive and change`, { skip }, (t) => {
-			const n = scaled(shape.startsWith('wsh') || shape === 'tr-tree' ? 16 : 12);
+			const n = scaled(shape.startsWith('wsh') || shape === 'tr-tree' ? 10 : 8);
 			let addrs = 0;
 			for (let i = 0; i < n; i++) {
 				const network = rng.pick(NETWORK_NAMES);

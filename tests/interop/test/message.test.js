@@ -52,7 +52,7 @@ describe('coffer message sign -> independent BIP322 verification', () => {
 	const skip = needs('message sign');
 	const rng = new Rng('message-sign');
 	it('P2WPKH and P2TR signatures verify; ECDSA ones equal RFC6979 with low-R grinding', { skip }, (t) => {
-		const n = scaled(60);
+		const n = scaled(40);
 		let wif = 0, exact = 0, unprefixed = 0;
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);
@@ -103,7 +103,7 @@ describe('independent BIP322 signatures -> coffer message verify', () => {
 	const skip = needs('message verify');
 	const rng = new Rng('message-verify');
 	it('valid signatures are accepted, other messages/addresses/bit flips refused', { skip }, (t) => {
-		const n = scaled(60);
+		const n = scaled(40);
 		let refused = 0;
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);

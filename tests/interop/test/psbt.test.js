@@ -82,7 +82,7 @@ describe('coffer psbt sign: signatures @scure finalizes and an independent check
 	const canFinalize = !needs('psbt finalize');
 
 	it('random PSBTs: Coffer signs exactly its inputs, validly and deterministically', { skip }, (t) => {
-		const n = scaled(40);
+		const n = scaled(30);
 		let inputs = 0, ours = 0, ecdsa = 0, exact = 0, ground = 0, schnorrSigs = 0, finalized = 0;
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);
@@ -183,7 +183,7 @@ describe('@scure signs -> coffer psbt finalize', () => {
 	const skip = needs('psbt finalize');
 	const rng = new Rng('psbt-finalize');
 	it('random PSBTs signed by @scure finalize to the same transaction', { skip }, (t) => {
-		const n = scaled(30);
+		const n = scaled(20);
 		let inputs = 0;
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);
@@ -215,7 +215,7 @@ describe('coffer psbt combine == @scure combine', () => {
 	const skip = needs('psbt combine', 'psbt sign');
 	const rng = new Rng('psbt-combine');
 	it('separately signed PSBTs combine to what @scure combines', { skip }, (t) => {
-		const n = scaled(20);
+		const n = scaled(15);
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);
 			const wallets = [newWallet(rng, network, 'A'), newWallet(rng, network, 'B')];
@@ -238,7 +238,7 @@ describe('coffer psbt decode', () => {
 	const skip = needs('psbt decode');
 	const rng = new Rng('psbt-decode');
 	it('the JSON states the same transaction, UTXOs, derivations and fee as @scure', { skip }, (t) => {
-		const n = scaled(20);
+		const n = scaled(15);
 		let inputs = 0;
 		for (let c = 0; c < n; c++) {
 			const network = rng.pick(NETWORK_NAMES);
