@@ -22,6 +22,10 @@
 #include "signer/signer_wallet.h"
 #include "signer/state.h"
 
+/* The protocol carries every policy the parser accepts (and get_policy's
+ * canonical form of it, which is never longer than an accepted input). */
+_Static_assert(PROTO_MAX_POLICY == POLICY_MAX_JSON, "policy caps of protocol and parser differ");
+
 /* Accounts the judge knows as ours (BIP44/49/84/86 account 0). */
 #define SESSION_ACCOUNTS 1
 

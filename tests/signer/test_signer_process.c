@@ -242,8 +242,12 @@ test_lifecycle(void)
 	CHECK(st.state == PROTO_STATE_LOCKED);
 	client_close(&c);
 
-	/* a new process: the keystore persists; create again is not permitted */
+	/* a new process: the keystore persists; create again is not permitted,
+	 * and while locked neither is the storage key, signing or descriptors */
 	check_not_permitted(dir, 4);
+	check_not_permitted(dir, 3);
+	check_not_permitted(dir, 2);
+	check_not_permitted(dir, 1);
 	CHECK_OK(spawn(&c, dir));
 	CHECK_OK(client_status(&c, &st));
 	CHECK(st.state == PROTO_STATE_LOCKED);
@@ -570,10 +574,11 @@ test_sandbox(void)
 	if (geteuid() == 0) {
 		CHECK_STREQ(v, "0000000000000000");
 		test_status_field(v, sizeof(v), pid, "Uid");
-		pw = getpwnam("coffer-signer");
-		if (pw == NULL)
-			pw = getpwnam("nobody");
+		/* dropped to its dedicated user, which nothing else runs as */
+		pw = test_signer_user();
 		CHECK(pw != NULL && (unsigned)atoi(v) == pw->pw_uid && atoi(v) != 0);
+		test_status_field(v, sizeof(v), pid, "Gid");
+		CHECK(pw != NULL && (unsigned)atoi(v) == pw->pw_gid && atoi(v) != 0);
 		test_status_field(v, sizeof(v), pid, "Groups");
 		CHECK_STREQ(v, "");
 		/* chrooted into its directory */
