@@ -48,7 +48,10 @@ save_state(const char *dir, const uint8_t key[32], const struct signer_policy *p
 	int ret;
 
 	cbuf_init_secret(&blob, STATE_BLOB_MAX);
-	if ((ret = policy_state_encode(&blob, p, l)) == 0)
+	/* Room for a typical policy and a full ledger at once (a growing secret
+	 * buffer is copied and wiped at each doubling). */
+	if ((ret = cbuf_reserve(&blob, (size_t)32 << 10)) == 0 &&
+	    (ret = policy_state_encode(&blob, p, l)) == 0)
 		ret = state_save(dir, key, blob.p, blob.len, log->head, log->seq);
 	cbuf_free(&blob);
 	return ret;
