@@ -180,12 +180,19 @@ test_uninitialized_permissions(void)
 static void
 check_sandboxed(pid_t pid)
 {
-	char v[256];
+	char v[256], path[64];
+	struct stat st;
 
 	test_status_field(v, sizeof(v), pid, "Seccomp");
 	CHECK_STREQ(v, "2");
 	test_status_field(v, sizeof(v), pid, "NoNewPrivs");
 	CHECK_STREQ(v, "1");
+	/* not dumpable: the kernel then gives its /proc files to root, not to
+	 * the process's own uid (proc(5), PR_SET_DUMPABLE) */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	test_status_field(v, sizeof(v), pid, "Uid");
+	CHECK(stat(path, &st) == 0 && st.st_uid == 0);
+	CHECK_MSG(geteuid() != 0 || atoi(v) != 0, "the signer kept uid 0");
 }
 
 static void
