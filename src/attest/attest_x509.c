@@ -110,6 +110,8 @@ load_b64(STACK_OF(X509) *stack, const uint8_t *p, size_t n)
 	for (i = 0, r = 0; i < n && r == 0; i++)
 		if (!is_space(p[i]))
 			r = cbuf_put_u8(&text, p[i]);
+	if (r == 0 && text.len == 0)
+		r = COFFER_ERR_ATTEST_BAD_CERT;	/* whitespace only (and never hand NULL to the decoder) */
 	if (r == 0 && (r = base64_decode_buf(&der, (const char *)text.p, text.len)) != 0)
 		r = COFFER_ERR_ATTEST_BAD_CERT;
 	if (r == 0 && (r = attest_x509_parse_der(&x, der.p, der.len)) == 0)

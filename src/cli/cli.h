@@ -68,5 +68,7 @@ int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);
 /* cmd_audit.c */
 int cmd_audit_verify(int argc, char **argv);
+/* cmd_verify.c */
+int cmd_verify(int argc, char **argv);
 
 #endif

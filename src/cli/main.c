@@ -72,6 +72,10 @@ static const struct cli_command commands[] = {
 	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
 	{ "audit", "verify", cmd_audit_verify, "--file F | --datadir D | F",
 	    "check the signer's hash-chained audit log; report the first broken record" },
+	{ NULL, "verify", cmd_verify,
+	    "--evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro] [--cert FILE]... [--policy FILE] "
+	    "[--nonce HEX] [--at UNIX_SECONDS] [--json]",
+	    "verify TEE attestation evidence offline (exit 0 valid, 1 refused, 2 unusable)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
