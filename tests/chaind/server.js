@@ -177,7 +177,7 @@ function answerHostile(h, res) {
 				return res.once('drain', pump);
 		}
 		if (h.truncate)
-			res.socket?.destroy();
+			res.write('', () => res.socket?.destroy());	// once the bytes are out
 		else
 			res.end();
 	};
