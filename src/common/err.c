@@ -185,6 +185,33 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_AUDIT_BROKEN, "audit_broken", "audit chain does not verify"),
 	E(COFFER_ERR_AUDIT_HEAD, "audit_head_mismatch", "audit log does not contain the sealed head"),
 	E(COFFER_ERR_AUDIT_RECORD, "audit_record", "malformed or oversize audit record"),
+
+	/* daemon */
+	E(COFFER_ERR_CONFIG_UNKNOWN_KEY, "config_unknown_key", "unknown configuration key"),
+	E(COFFER_ERR_CONFIG_BAD_VALUE, "config_bad_value", "invalid configuration value"),
+	E(COFFER_ERR_CONFIG_CONFLICT, "config_conflict", "configuration values contradict each other"),
+	E(COFFER_ERR_DATADIR_PERMS, "datadir_permissions", "data directory or file is accessible to other users"),
+	E(COFFER_ERR_DATADIR_LOCKED, "datadir_locked", "another cofferd is using this data directory"),
+	E(COFFER_ERR_UNAUTHORIZED, "unauthorized", "missing or invalid bearer token"),
+	E(COFFER_ERR_TOKEN_EXPIRED, "token_expired", "the token has expired"),
+	E(COFFER_ERR_FORBIDDEN, "insufficient_scope", "the token's scope does not allow this request"),
+	E(COFFER_ERR_RATE_LIMITED, "rate_limited", "too many failed attempts; retry later"),
+	E(COFFER_ERR_WALLET_LOCKED, "wallet_locked", "the wallet is locked"),
+	E(COFFER_ERR_METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this path"),
+	E(COFFER_ERR_BODY_TOO_LARGE, "body_too_large", "request body too large"),
+	E(COFFER_ERR_UNKNOWN_FIELD, "unknown_field", "unknown field in request"),
+	E(COFFER_ERR_MISSING_FIELD, "missing_field", "a required field is missing"),
+	E(COFFER_ERR_WRONG_TYPE, "wrong_type", "a field has the wrong type"),
+	E(COFFER_ERR_BAD_VALUE, "bad_value", "a field has an invalid value"),
+	E(COFFER_ERR_MEDIA_TYPE, "unsupported_media_type", "request body must be application/json"),
+	E(COFFER_ERR_STORE_KEY, "store_wrong_key", "database does not open with this key"),
+	E(COFFER_ERR_STORE_SCHEMA, "store_schema", "database schema is newer than this program or a migration failed"),
+	E(COFFER_ERR_STORE, "store_error", "database error"),
+	E(COFFER_ERR_LISTEN, "listen_failed", "cannot listen on the configured address"),
+	E(COFFER_ERR_TLS, "tls_error", "TLS certificate or key does not load"),
+	E(COFFER_ERR_TOO_MANY_TOKENS, "too_many_tokens", "token limit reached; revoke a token first"),
+	E(COFFER_ERR_STORE_NETWORK, "store_wrong_network", "database belongs to another network"),
+	E(COFFER_ERR_SIGNER_UNAVAILABLE, "signer_unavailable", "the signer is not available"),
 };
 #undef E
 
