@@ -126,6 +126,13 @@
 #define COFFER_ERR_ATTEST_BAD_CERT  -350 /* certificate (DER/PEM) does not parse */
 #define COFFER_ERR_ATTEST_CHAIN     -351 /* certificate chain does not verify to the pinned root */
 #define COFFER_ERR_ATTEST_POLICY    -352 /* attestation policy file invalid */
+#define COFFER_ERR_TEE_ABSENT      -353 /* this TEE's device or interface is not present here */
+#define COFFER_ERR_TEE_DEVICE      -354 /* the TEE device refused or failed the request */
+#define COFFER_ERR_TEE_RESPONSE    -355 /* the TEE device's response is malformed */
+#define COFFER_ERR_TEE_RACE        -356 /* configfs-tsm: another writer changed the request meanwhile */
+#define COFFER_ERR_SEAL_FOREIGN    -357 /* sealed blob malformed or made by another backend */
+#define COFFER_ERR_SEAL_MISMATCH   -358 /* sealed blob does not open here (other platform, PCRs or measurement) */
+#define COFFER_ERR_SEAL_TPM        -359 /* a TPM command failed */
 
 /*
  * signer (src/signer): -450 .. -549. (SIGNER.md planned -350..-449, but the
