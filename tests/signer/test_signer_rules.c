@@ -10,6 +10,8 @@
 #include "signer_util.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -61,6 +63,18 @@ static void
 restart(struct fixture *f)
 {
 	client_close(&f->c);
+	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
+	CHECK_OK(client_unlock(&f->c, &pw, 0));
+}
+
+/* As restart, but the signer is killed (SIGKILL) instead of closed: nothing
+ * it would do at a clean end (the lock record, a last state write) happens. */
+static void
+crash_restart(struct fixture *f)
+{
+	CHECK(f->c.pid > 0 && kill(f->c.pid, SIGKILL) == 0);
+	client_close(&f->c);
+	CHECK(WIFSIGNALED(f->c.exit_status) && WTERMSIG(f->c.exit_status) == SIGKILL);
 	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
 	CHECK_OK(client_unlock(&f->c, &pw, 0));
 }
@@ -212,8 +226,11 @@ test_daily_limit_survives_restart(void)
 	setup(&f);
 	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":299999}"));
 	CHECK_OK(sign(&f, NULL, &res));
+	/* a crash right after the signature (nothing written after it) does not
+	 * reset the window: the charge was sealed to disk before it left */
+	crash_restart(&f);
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
-	/* a restart does not reset the window: the charge was sealed to disk */
+	/* nor does a restart */
 	restart(&f);
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
 	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":300000}"));
