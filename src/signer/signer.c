@@ -293,8 +293,10 @@ h_status(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 		now = signer_now_boot();
 		m.session_left = s->expiry > now ? (uint32_t)(s->expiry - now) : 0;
 	}
-	m.tee.p = (const uint8_t *)"none";
-	m.tee.len = 4;
+	m.tee.p = (const uint8_t *)signer_tee_name(s);
+	m.tee.len = strlen(signer_tee_name(s));
+	m.note.p = (const uint8_t *)s->note;
+	m.note.len = strlen(s->note);
 	return proto_status_reply_encode(out, &m);
 }
 
@@ -324,31 +326,26 @@ h_lock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 }
 
 /*
- * Attestation backend `none`: this build has no TEE, and says so plainly
- * instead of returning something that looks like evidence. A TEE backend
- * (attestation issue) returns evidence whose report data is nonce || unlock
- * key, so a verifier knows which key to seal its passphrase to.
+ * Attestation: evidence from the TEE backend whose report data binds the
+ * unlock key, the identity key once unlocked, and the caller's nonce
+ * (signer_tee.c, docs/ATTESTATION.md); backend `none` says plainly that
+ * there is no TEE instead of returning something that looks like evidence.
  */
-static const char none_statement[] =
-    "no TEE: this signer runs as an ordinary hardened process; no hardware "
-    "attests its code or protects its memory from the host's administrator";
-
 static int
 h_attestation(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 {
 	struct proto_attestation req;
 	struct proto_attestation_reply m;
+	struct cbuf ev;
 	int ret;
 
 	if ((ret = proto_attestation_decode(&req, p, n)) != 0)
 		return signer_bad_request(s, ret);
-	memset(&m, 0, sizeof(m));
-	m.backend.p = (const uint8_t *)"none";
-	m.backend.len = 4;
-	m.statement.p = (const uint8_t *)none_statement;
-	m.statement.len = sizeof(none_statement) - 1;
-	memcpy(m.unlock_pubkey, s->unlock_pk, 32);
-	return proto_attestation_reply_encode(out, &m);
+	cbuf_init(&ev, PROTO_MAX_EVIDENCE);
+	if ((ret = signer_attest(s, &m, &ev, req.nonce)) == 0)
+		ret = proto_attestation_reply_encode(out, &m);
+	cbuf_free(&ev);
+	return ret;
 }
 
 /* --- the connection loop --------------------------------------------------------------- */

@@ -19,12 +19,15 @@
 #include "signer/transport.h"
 
 struct signer;
+struct evidence_helper;
 
 struct signer_config {
 	const char *dir;		/* the signer directory (keystore, state, audit.log) */
 	enum btc_network network;	/* of the descriptors, addresses and PSBTs */
 	uint32_t kdf_opslimit;		/* Argon2id for new keystores; 0: the default */
 	uint32_t kdf_memlimit_kib;	/* 0: the default */
+	/* Attestation evidence (evidence_helper.h); NULL: backend none, "no TEE". Must outlive the signer. */
+	struct evidence_helper *evidence;
 };
 
 /*
@@ -42,6 +45,18 @@ void signer_free(struct signer *s);
 
 /* The current state (enum proto_state). */
 enum proto_state signer_state(const struct signer *s);
+
+/*
+ * Unlock with a passphrase the signer obtained itself (unattended unlock,
+ * autounlock.h), exactly as PROTO_UNLOCK does with a typed one: keystore,
+ * sealed state, audit record; no session timeout.
+ * Returns 0 or the errors of the unlock message (ks_unlock, session, audit).
+ * In: pass[passlen] (not kept).
+ */
+int signer_unlock_passphrase(struct signer *s, const uint8_t *pass, size_t passlen);
+
+/* The note PROTO_STATUS carries (e.g. why unattended unlock failed); truncated; "" clears it. */
+void signer_set_note(struct signer *s, const char *note);
 
 /*
  * Serve one connection until the peer closes it or breaks the protocol: a
