@@ -212,6 +212,15 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_TOO_MANY_TOKENS, "too_many_tokens", "token limit reached; revoke a token first"),
 	E(COFFER_ERR_STORE_NETWORK, "store_wrong_network", "database belongs to another network"),
 	E(COFFER_ERR_SIGNER_UNAVAILABLE, "signer_unavailable", "the signer is not available"),
+
+	/* chain backends */
+	E(COFFER_ERR_CHAIN_UNREACHABLE, "chain_unreachable", "the chain backend cannot be reached"),
+	E(COFFER_ERR_CHAIN_PROTOCOL, "chain_protocol", "the chain backend sent a malformed answer"),
+	E(COFFER_ERR_CHAIN_REJECTED, "tx_rejected", "the chain backend rejected the transaction"),
+	E(COFFER_ERR_CHAIN_CONFLICT, "tx_conflict", "an input of the transaction is already spent or unknown"),
+	E(COFFER_ERR_CHAIN_NO_ESTIMATE, "no_fee_estimate", "the chain backend has no fee estimate"),
+	E(COFFER_ERR_CHAIN_AUTH, "chain_auth", "the node refused the RPC credentials"),
+	E(COFFER_ERR_CHAIN_WALLET, "chain_wallet", "the node's watch-only wallet is not usable"),
 };
 #undef E
 

@@ -227,6 +227,15 @@
 #define COFFER_ERR_STORE_NETWORK    -573 /* database belongs to another network */
 #define COFFER_ERR_SIGNER_UNAVAILABLE -574 /* no signer is connected */
 
+/* chain backends (src/daemon/chain*): -600 .. -629 */
+#define COFFER_ERR_CHAIN_UNREACHABLE -600 /* the chain backend cannot be reached (connect, timeout, TLS) */
+#define COFFER_ERR_CHAIN_PROTOCOL   -601 /* the chain backend answered something malformed or out of range */
+#define COFFER_ERR_CHAIN_REJECTED   -602 /* the chain backend refused the transaction */
+#define COFFER_ERR_CHAIN_CONFLICT   -603 /* refused: an input is already spent or unknown */
+#define COFFER_ERR_CHAIN_NO_ESTIMATE -604 /* the chain backend has no fee estimate */
+#define COFFER_ERR_CHAIN_AUTH       -605 /* the node refused our RPC credentials */
+#define COFFER_ERR_CHAIN_WALLET     -606 /* the node's watch-only wallet cannot be created or loaded */
+
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
 /* Return the stable snake_case name of an error code ("bad_checksum"). */

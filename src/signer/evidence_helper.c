@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "signer/sandbox.h"
+#include "signer/tee.h"
 
 static int
 read_full(int fd, uint8_t *p, size_t n)
@@ -73,7 +74,7 @@ evidence_helper_serve(int fd, const struct evidence_backend *b, const struct evi
 		if (read_full(fd, req, 1) != 0)
 			break;
 		/* The signer is the only peer; still, a bad length ends the helper. */
-		if (req[0] == 0 || req[0] > EVIDENCE_NONCE_MAX ||
+		if (req[0] > EVIDENCE_NONCE_MAX ||
 		    read_full(fd, req + 1, EVIDENCE_BINDING_LEN + (size_t)req[0]) != 0)
 			break;
 		cbuf_reset(&out);
@@ -130,11 +131,12 @@ evidence_helper_get(struct evidence_helper *h, struct cbuf *out, const uint8_t d
 
 	if (h->fd < 0)
 		return COFFER_ERR_UNSUPPORTED;
-	if (noncelen == 0 || noncelen > EVIDENCE_NONCE_MAX)
+	if (noncelen > EVIDENCE_NONCE_MAX || (noncelen > 0 && nonce == NULL))
 		return COFFER_ERR_INVALID_ARG;
 	req[0] = (uint8_t)noncelen;
 	memcpy(req + 1, data, EVIDENCE_BINDING_LEN);
-	memcpy(req + 1 + EVIDENCE_BINDING_LEN, nonce, noncelen);
+	if (noncelen > 0)
+		memcpy(req + 1 + EVIDENCE_BINDING_LEN, nonce, noncelen);
 	if (write_full(h->fd, req, 1 + EVIDENCE_BINDING_LEN + noncelen) != 0 || read_full(h->fd, hdr, 8) != 0)
 		return COFFER_ERR_IO;
 	code = (int)get_u32(hdr);
@@ -150,6 +152,21 @@ evidence_helper_get(struct evidence_helper *h, struct cbuf *out, const uint8_t d
 		len -= (uint32_t)n;
 	}
 	return code;
+}
+
+static int
+helper_evidence(void *ctx, struct cbuf *out, const uint8_t report_data[TEE_REPORT_DATA_LEN])
+{
+	return evidence_helper_get(ctx, out, report_data, NULL, 0);
+}
+
+void
+evidence_helper_tee(struct tee_backend *out, struct evidence_helper *h)
+{
+	out->name = h->backend->name;
+	out->statement = h->backend->statement;
+	out->evidence = helper_evidence;
+	out->ctx = h;
 }
 
 void

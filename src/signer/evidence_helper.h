@@ -8,7 +8,7 @@
  * giving it the device costs the key-holding process none of its sandbox;
  * the same split as OpenSSH's privileged monitor, the other way round.
  *
- * Frames on the socketpair: request u8 noncelen | binding[64] | nonce;
+ * Frames on the socketpair: request u8 noncelen (0..64) | binding[64] | nonce;
  * reply u32 LE (uint32_t)code | u32 LE len | evidence[len] (len <= EVIDENCE_MAX).
  */
 #ifndef COFFER_SIGNER_EVIDENCE_HELPER_H
@@ -42,6 +42,14 @@ int evidence_helper_start(struct evidence_helper *h, const struct evidence_backe
  */
 int evidence_helper_get(struct evidence_helper *h, struct cbuf *out, const uint8_t data[EVIDENCE_BINDING_LEN],
     const uint8_t *nonce, size_t noncelen);
+
+/*
+ * The helper as the signer's attestation backend (tee.h): name and statement
+ * of h's backend; evidence over the report data (the binding) from the helper.
+ * Out: out (points into h; h must outlive it).
+ */
+struct tee_backend;
+void evidence_helper_tee(struct tee_backend *out, struct evidence_helper *h);
 
 /* Close the signer's end and reap the helper. */
 void evidence_helper_stop(struct evidence_helper *h);

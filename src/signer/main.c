@@ -43,6 +43,7 @@
 #include "signer/kdf.h"
 #include "signer/sandbox.h"
 #include "signer/seal_select.h"
+#include "signer/tee.h"
 #include "signer/signer.h"
 #include "signer/transport.h"
 
@@ -339,11 +340,10 @@ warm_up(enum btc_network net)
  * note: what the status should say.
  */
 static int
-tee_start(struct evidence_helper *h, uint8_t *pass, size_t *passlen, char *note, size_t notelen,
-    const struct config *c, const struct evidence_env *env, const char *dir)
+tee_start(struct evidence_helper *h, struct seal_choice *sch, uint8_t *pass, size_t *passlen, char *note,
+    size_t notelen, const struct config *c, const struct evidence_env *env, const char *dir)
 {
 	const struct evidence_backend *b;
-	struct seal_choice sch;
 	char why[PROTO_MAX_REASON];
 	int ret;
 
@@ -360,9 +360,9 @@ tee_start(struct evidence_helper *h, uint8_t *pass, size_t *passlen, char *note,
 		fprintf(stderr, "coffer-signer: attestation backend %s\n", b->name);
 	if (c->seal == NULL || strcmp(c->seal, "none") == 0)
 		return 0;
-	if ((ret = seal_choose(&sch, c->seal, c->tcti, c->seal_pcrs, env)) != 0)
+	if ((ret = seal_choose(sch, c->seal, c->tcti, c->seal_pcrs, env)) != 0)
 		return ret;
-	if (autounlock_open(pass, AUTOUNLOCK_PASS_MAX, passlen, why, sizeof(why), dir, &sch.backend) != 0) {
+	if (autounlock_open(pass, AUTOUNLOCK_PASS_MAX, passlen, why, sizeof(why), dir, &sch->backend) != 0) {
 		snprintf(note, notelen, "waiting for a passphrase: unattended unlock failed: %s", why);
 		fprintf(stderr, "coffer-signer: %s\n", note);
 	}
@@ -396,6 +396,8 @@ main(int argc, char **argv)
 	struct transport t;
 	struct config c;
 	struct evidence_helper helper;
+	struct tee_backend tee;
+	struct seal_choice sch;
 	struct evidence_env env;
 	char dir[PATH_MAX], note[PROTO_MAX_REASON];
 	uint8_t *pass;
@@ -438,10 +440,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(&env, 0, sizeof(env));
+	memset(&sch, 0, sizeof(sch));
 	env.root = c.tee_root;
 	env.tcti = c.tcti;
 	if ((pass = secmem_alloc(AUTOUNLOCK_PASS_MAX)) == NULL ||
-	    tee_start(&helper, pass, &passlen, note, sizeof(note), &c, &env, dir) != 0)
+	    tee_start(&helper, &sch, pass, &passlen, note, sizeof(note), &c, &env, dir) != 0)
 		return 1;
 	keep[0] = l.fd >= 0 ? l.fd : c.fd;
 	keep[1] = helper.fd;
@@ -455,6 +458,10 @@ main(int argc, char **argv)
 	}
 	sandboxed = 1;
 	if ((ret = sandbox_enter_dir(dir, c.user)) != 0) {
+		if (ret == COFFER_ERR_SIGNER_USER)
+			fprintf(stderr, "coffer-signer: the user '%s' to drop to is missing or privileged "
+			    "(scripts/signer-user creates %s; --user names another)\n",
+			    c.user != NULL ? c.user : SANDBOX_USER_DEFAULT, SANDBOX_USER_DEFAULT);
 		fail("cannot enter the signer directory", ret);
 		return 1;
 	}
@@ -469,7 +476,9 @@ main(int argc, char **argv)
 	sc.network = c.network;
 	sc.kdf_memlimit_kib = c.kdf_memlimit_kib;
 	sc.kdf_opslimit = c.kdf_opslimit;
-	sc.evidence = &helper;
+	evidence_helper_tee(&tee, &helper);
+	sc.tee = helper.fd >= 0 ? &tee : NULL;
+	sc.seal = c.seal != NULL && strcmp(c.seal, "none") != 0 ? &sch.backend : NULL;
 	if ((ret = signer_new(&s, &sc)) != 0) {
 		fail("cannot start", ret);
 		return 1;

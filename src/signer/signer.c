@@ -19,7 +19,9 @@
 #include "common/err.h"
 #include "common/secmem.h"
 #include "signer/keystore.h"
+#include "signer/seal.h"
 #include "signer/signer_int.h"
+#include "signer/tee.h"
 
 /* State bits for the dispatch table. */
 #define ST_UNINIT   (1u << PROTO_STATE_UNINITIALIZED)
@@ -142,6 +144,10 @@ signer_new(struct signer **out, const struct signer_config *cfg)
 	if ((s = secmem_alloc(sizeof(*s))) == NULL)
 		return COFFER_ERR_NOMEM;
 	s->cfg = *cfg;
+	if (s->cfg.tee == NULL)
+		s->cfg.tee = tee_backend_none();
+	if (s->cfg.seal == NULL)
+		s->cfg.seal = seal_backend_none();
 	s->unlock_sk = secmem_alloc(crypto_box_SECRETKEYBYTES);
 	s->rx = secmem_alloc(SIGNER_RX_MAX);
 	s->txmem = secmem_alloc(SIGNER_TX_SECRET);
@@ -293,8 +299,8 @@ h_status(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 		now = signer_now_boot();
 		m.session_left = s->expiry > now ? (uint32_t)(s->expiry - now) : 0;
 	}
-	m.tee.p = (const uint8_t *)signer_tee_name(s);
-	m.tee.len = strlen(signer_tee_name(s));
+	m.tee.p = (const uint8_t *)s->cfg.tee->name;
+	m.tee.len = strlen(s->cfg.tee->name);
 	m.note.p = (const uint8_t *)s->note;
 	m.note.len = strlen(s->note);
 	return proto_status_reply_encode(out, &m);

@@ -86,8 +86,6 @@ int signer_h_read_audit(struct signer *s, struct cbuf *out, const uint8_t *p, si
  */
 int signer_attest(struct signer *s, struct proto_attestation_reply *m, struct cbuf *evidence,
     const uint8_t nonce[32]);
-/* The attestation backend's name ("none" without a helper). */
-const char *signer_tee_name(const struct signer *s);
 
 /* A request that does not decode: remember to end the connection, pass the code on. */
 int signer_bad_request(struct signer *s, int code);

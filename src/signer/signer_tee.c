@@ -11,16 +11,10 @@
 #include "common/err.h"
 #include "common/secmem.h"
 #include "signer/evidence.h"
-#include "signer/evidence_helper.h"
 #include "signer/kdf.h"
 #include "signer/keystore.h"
 #include "signer/signer_int.h"
-
-const char *
-signer_tee_name(const struct signer *s)
-{
-	return s->cfg.evidence != NULL && s->cfg.evidence->backend != NULL ? s->cfg.evidence->backend->name : "none";
-}
+#include "signer/tee.h"
 
 void
 signer_set_note(struct signer *s, const char *note)
@@ -55,29 +49,26 @@ identity_pubkey(uint8_t out[EVIDENCE_IDENTITY_LEN], const struct ks_secret *sec)
 int
 signer_attest(struct signer *s, struct proto_attestation_reply *m, struct cbuf *evidence, const uint8_t nonce[32])
 {
-	const struct evidence_backend *b = s->cfg.evidence != NULL ? s->cfg.evidence->backend : NULL;
-	uint8_t binding[EVIDENCE_BINDING_LEN];
+	const struct tee_backend *tee = s->cfg.tee;
+	uint8_t binding[TEE_REPORT_DATA_LEN];
 	int ret;
 
 	memset(m, 0, sizeof(*m));
 	memcpy(m->unlock_pubkey, s->unlock_pk, 32);
-	if (b == NULL)
-		b = &evidence_backend_none;
-	m->backend.p = (const uint8_t *)b->name;
-	m->backend.len = strlen(b->name);
-	m->statement.p = (const uint8_t *)b->statement;
-	m->statement.len = strlen(b->statement);
+	m->backend.p = (const uint8_t *)tee->name;
+	m->backend.len = strlen(tee->name);
+	m->statement.p = (const uint8_t *)tee->statement;
+	m->statement.len = strlen(tee->statement);
 	if (s->secret != NULL) {
 		if ((ret = identity_pubkey(m->identity_pubkey, s->secret)) != 0)
 			return ret;
 		m->has_identity = 1;
 	}
-	if (b == &evidence_backend_none)
-		return 0;	/* the statement says there is no TEE; no evidence */
+	/* The report data: the binding of docs/ATTESTATION.md (none appends no evidence). */
 	if ((ret = evidence_binding(binding, m->has_identity ? m->identity_pubkey : NULL, s->unlock_pk, nonce, 32)) != 0)
 		return ret;
-	if ((ret = evidence_helper_get(s->cfg.evidence, evidence, binding, nonce, 32)) != 0) {
-		signer_reason(s, "the %s device gave no evidence: %s", b->name, coffer_err_msg(ret));
+	if ((ret = tee->evidence(tee->ctx, evidence, binding)) != 0) {
+		signer_reason(s, "the %s backend produced no evidence: %s", tee->name, coffer_err_msg(ret));
 		return ret;
 	}
 	m->evidence.p = evidence->p;
