@@ -6,7 +6,7 @@ CHECK_BUILD ?= build-check
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all setup build run check test fuzz bench interop clean
+.PHONY: all setup build run cli check test fuzz bench interop clean
 
 all: build
 
@@ -17,8 +17,13 @@ build: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the daemon exists, `make run` runs the coffer tool (help, or ARGS="...").
+# `make run` starts the daemon on its default datadir (COFFER_DATADIR to change
+# it; ARGS="--network regtest ..." adds flags). `make cli ARGS="..."` runs the
+# coffer tool.
 run: build
+	@./$(BUILD)/cofferd --datadir $${COFFER_DATADIR:-$$HOME/.coffer} $(ARGS)
+
+cli: build
 	@./$(BUILD)/coffer $(if $(ARGS),$(ARGS),help)
 
 # Sanitizer build with warnings as errors, every test, fuzz corpus replay.

@@ -193,6 +193,33 @@
 #define COFFER_ERR_AUDIT_HEAD       -532 /* audit log does not contain the sealed head */
 #define COFFER_ERR_AUDIT_RECORD     -533 /* audit record malformed or over its size cap */
 
+/* daemon (src/daemon): -550 .. -599 */
+#define COFFER_ERR_CONFIG_UNKNOWN_KEY -550 /* unknown key in coffer.conf or unknown flag */
+#define COFFER_ERR_CONFIG_BAD_VALUE -551 /* a configuration value does not parse */
+#define COFFER_ERR_CONFIG_CONFLICT  -552 /* configuration values contradict each other */
+#define COFFER_ERR_DATADIR_PERMS    -553 /* datadir or a file in it is not private to us */
+#define COFFER_ERR_DATADIR_LOCKED   -554 /* another cofferd holds the datadir lock */
+#define COFFER_ERR_UNAUTHORIZED     -555 /* missing, malformed or unknown bearer token */
+#define COFFER_ERR_TOKEN_EXPIRED    -556 /* the token has expired */
+#define COFFER_ERR_FORBIDDEN        -557 /* the token's scope is below the route's */
+#define COFFER_ERR_RATE_LIMITED     -558 /* too many authentication failures from this address */
+#define COFFER_ERR_WALLET_LOCKED    -559 /* the wallet is locked (or not created yet) */
+#define COFFER_ERR_METHOD_NOT_ALLOWED -560 /* the path exists, the method does not */
+#define COFFER_ERR_BODY_TOO_LARGE   -561 /* request body over its cap */
+#define COFFER_ERR_UNKNOWN_FIELD    -562 /* request JSON has a field the route does not know */
+#define COFFER_ERR_MISSING_FIELD    -563 /* a required request field is absent */
+#define COFFER_ERR_WRONG_TYPE       -564 /* a request field has the wrong JSON type */
+#define COFFER_ERR_BAD_VALUE        -565 /* a request field is out of range or not an allowed value */
+#define COFFER_ERR_MEDIA_TYPE       -566 /* request body is not application/json */
+#define COFFER_ERR_STORE_KEY        -567 /* database does not open with this key (or is not one) */
+#define COFFER_ERR_STORE_SCHEMA     -568 /* database schema is newer than this cofferd or a migration failed */
+#define COFFER_ERR_STORE            -569 /* SQLite reported an error */
+#define COFFER_ERR_LISTEN           -570 /* cannot listen on the configured address */
+#define COFFER_ERR_TLS              -571 /* TLS certificate or key does not load */
+#define COFFER_ERR_TOO_MANY_TOKENS  -572 /* the token table is full */
+#define COFFER_ERR_STORE_NETWORK    -573 /* database belongs to another network */
+#define COFFER_ERR_SIGNER_UNAVAILABLE -574 /* no signer is connected */
+
 /*
  * payments (src/wallet, src/daemon/payments*): -650 .. -699
  * (-600 .. -649 left free for the chain backends, next to the daemon's block).

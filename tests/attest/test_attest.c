@@ -116,7 +116,62 @@ test_amd_chains(void)
 		attest_x509_stack_free(ask);
 		attest_x509_stack_free(vl);
 	}
-	printf("amd chains: %d product/root pairings checked\n", n);
+	vectors_count("attestation/sev-snp", "ASK/ASVK x ARK product pairings (own product only)", n);
+}
+
+/* Every AMD chain file and VCEK of the samples: each certificate chains to its own product's ARK only. */
+static void
+test_sample_chains(void)
+{
+	static const struct {
+		const char *file;
+		int product;		/* ATTEST_AMD_* */
+		int ncerts;
+		int64_t at;
+	} cases[] = {
+		{ "sev-snp/gosevguest_trust_ask_ark_milan.pem", ATTEST_AMD_MILAN, 2, T_2025_06_01 },
+		{ "sev-snp/gosevguest_trust_ask_ark_genoa.pem", ATTEST_AMD_GENOA, 2, T_2025_06_01 },
+		{ "sev-snp/gosevguest_trust_ask_ark_turin_vcek.pem", ATTEST_AMD_TURIN, 2, T_2025_06_01 },
+		{ "sev-snp/gosevguest_trust_ask_ark_milan_vlek.pem", ATTEST_AMD_MILAN, 2, T_2025_06_01 },
+		{ "sev-snp/gosevguest_trust_ask_ark_genoa_vlek.pem", ATTEST_AMD_GENOA, 2, T_2025_06_01 },
+		{ "sev-snp/gosevguest_trust_ask_ark_turin_vlek.pem", ATTEST_AMD_TURIN, 2, T_2025_06_01 },
+		{ "sev-snp/trustee_milan_ask_ark_asvk.pem", ATTEST_AMD_MILAN, 3, T_2025_06_01 },
+		{ "sev-snp/trustee_genoa_ask_ark_asvk.pem", ATTEST_AMD_GENOA, 3, T_2025_06_01 },
+		{ "sev-snp/trustee_turin_ask_ark_asvk.pem", ATTEST_AMD_TURIN, 3, T_2025_06_01 },
+		{ "sev-snp/gosevguest_milan_vcek.der", ATTEST_AMD_MILAN, 1, T_2024_06_01 },
+		{ "sev-snp/virtee_vcek_milan.der", ATTEST_AMD_MILAN, 1, T_2024_06_01 },
+		{ "sev-snp/trustee_test-vcek.der", ATTEST_AMD_MILAN, 1, T_2024_06_01 },
+		{ "sev-snp/virtee_vcek_turin.der", ATTEST_AMD_TURIN, 1, T_2025_06_01 },
+		{ "azure/trustee_azsnp_vcek.pem", ATTEST_AMD_MILAN, 3, T_2025_06_01 },
+		{ "azure/trustee_azsnp_vcek-genoa.pem", ATTEST_AMD_GENOA, 1, T_2025_06_01 },
+		{ "azure/azcvmtooling_certs.pem", ATTEST_AMD_MILAN, 3, T_2025_06_01 },
+	};
+	size_t i;
+	int j, q, n = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		STACK_OF(X509) *s = sample_certs(cases[i].file);
+		STACK_OF(X509) *inter = sk_X509_new_null();
+
+		CHECK_MSG(sk_X509_num(s) == cases[i].ncerts, "%s: %d certificates", cases[i].file, sk_X509_num(s));
+		/* The pinned ASK and ASVK of the product are offered; the file's own certificates too. */
+		sk_X509_push(inter, attest_amd_intermediate((enum attest_amd_product)cases[i].product, 0));
+		sk_X509_push(inter, attest_amd_intermediate((enum attest_amd_product)cases[i].product, 1));
+		for (j = 0; j < sk_X509_num(s); j++)
+			for (q = 0; q < 3; q++) {
+				int want = q == cases[i].product ? 0 : COFFER_ERR_ATTEST_CHAIN;
+
+				CHECK_MSG(attest_verify_chain(NULL, 0, sk_X509_value(s, j), inter, (enum attest_root_id)q,
+				    cases[i].at) == want, "%s cert %d to root %d", cases[i].file, j, q);
+				CHECK(attest_verify_chain(NULL, 0, sk_X509_value(s, j), s, (enum attest_root_id)q,
+				    cases[i].at) == want || cases[i].ncerts == 1);
+				n++;
+			}
+		attest_x509_stack_free(s);
+		attest_x509_stack_free(inter);
+	}
+	vectors_count("attestation/sev-snp (+azure certificates)", "certificates x ARK pairings (own product only)",
+	    n);
 }
 
 /* DER, PEM bundles, base64 DER; junk, other PEM blocks and trailing bytes refused. */
@@ -225,7 +280,7 @@ test_policy_parse(void)
 		CHECK(why[0] != '\0' && p.nallow == 0 && p.allow_debug == 0);
 	}
 	CHECK_OK(attest_policy_parse(&p, why, sizeof(why), "{}", 2));
-	printf("policy: 1 full policy, %zu malformed policies refused\n", sizeof(bad) / sizeof(bad[0]));
+	vectors_count("(policy files)", "malformed policies refused", (int)(sizeof(bad) / sizeof(bad[0])));
 }
 
 static void
@@ -294,6 +349,7 @@ test_result_helpers(void)
 static const struct test_case tests[] = {
 	{ "roots_pinned", test_roots_pinned },
 	{ "amd_chains", test_amd_chains },
+	{ "sample_chains", test_sample_chains },
 	{ "x509_load", test_x509_load },
 	{ "x509_ext", test_x509_ext },
 	{ "policy_parse", test_policy_parse },

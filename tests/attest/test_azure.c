@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "attest/attest_azure.h"
+#include "attest/attest_codec.h"
 #include "attest/attest_int.h"
 #include "attest/attest_vtpm.h"
 #include "attest_util.h"
@@ -19,7 +20,7 @@
 #define GENOA_REPORT_DATA "0218488bae25d2509232bf676f1a66a30d7372add909109b36016ef136f2938ca05475f8b46094de6b64270ea35d950f"
 
 static struct attest_result res;
-static int n_valid, n_refused, n_skipped;
+static int n_valid, n_refused;
 
 #define CHECK_CLAIM(name, want) CHECK_STREQ(attest_claim_get(&res, name), want)
 #define CHECK_CLAIM_ENDS(name, pre, post) do { \
@@ -118,7 +119,7 @@ test_hcl_snp_raw(void)
 			CHECK_MSG(v == ATTEST_REFUSED && strstr(res.reason, "hash of the HCL runtime data") != NULL,
 			    "runtime byte 0x%zx: %d %s", off, v, res.reason);
 		}
-		printf("azure mutations: %zu runtime-JSON byte flips refused (digest mismatch)\n", flips);
+		vectors_count("attestation/azure", "runtime-JSON byte flips refused (digest mismatch)", (int)flips);
 	}
 	/* trustee: byte 0x540 := 0 (inside HCLAkPub) */
 	hcl[0x540] = 0;
@@ -265,8 +266,9 @@ test_vtpm_quotes(void)
 		free(raw);
 	}
 	EVP_PKEY_free(other);
-	printf("azure vtpm: %zu quotes valid, %zu single-byte message/PCR flips refused\n",
-	    sizeof(cases) / sizeof(cases[0]), flips);
+	vectors_count("attestation/azure", "vTPM quotes (JSON, bincode) VALID with their AK",
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	vectors_count("attestation/azure", "vTPM quote message/PCR byte flips refused", (int)flips);
 }
 
 /* trustee's bundles: v0 (byte arrays), v1 (base64url/hex), v2 (user-data), Genoa (HCL v2). */
@@ -460,7 +462,57 @@ test_bundle_mutations(void)
 	free(saved);
 	json_decref(root);
 	free(ev);
-	printf("azure mutations: %zu bundle mutations: %zu refused, %zu unusable, 0 valid\n", total, refused, unusable);
+	vectors_count("attestation/azure", "bundle mutations (HCL, quote, PCRs, VCEK) refused", (int)refused);
+	vectors_count("attestation/azure", "bundle mutations unusable (HCL header or VCEK no longer parse)",
+	    (int)unusable);
+}
+
+/* azure-cvm-tooling's runtime-data JSON alone: it parses and names an AK. */
+static void
+test_var_data(void)
+{
+	size_t n;
+	uint8_t *p = sample_read("azure/azcvmtooling_var-data.bin", &n);
+	json_t *rt = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+	EVP_PKEY *ak = NULL;
+
+	CHECK(n == 1110 && rt != NULL);
+	CHECK_OK(attest_vtpm_ak_from_runtime(&ak, rt));
+	CHECK(ak != NULL && EVP_PKEY_get_bits(ak) == 2048);
+	EVP_PKEY_free(ak);
+	json_object_del(rt, "keys");	/* no keys: no AK */
+	CHECK_RC(attest_vtpm_ak_from_runtime(&ak, rt), COFFER_ERR_NOT_FOUND);
+	json_decref(rt);
+	free(p);
+}
+
+/* The TDX bundles embed exactly the HCL report and TD quote files (PROVENANCE.md). */
+static void
+test_tdx_bundle_contents(void)
+{
+	static const char *const files[] = { "azure/trustee_aztdx_evidence-v0.json",
+		"azure/trustee_aztdx_evidence-v1.json" };
+	size_t i, nh, nq, n;
+	uint8_t *hcl = sample_read("azure/trustee_aztdx_hcl-report.bin", &nh);
+	uint8_t *quote = sample_read("azure/trustee_aztdx_td-quote.bin", &nq);
+
+	for (i = 0; i < 2; i++) {
+		uint8_t *ev = sample_read(files[i], &n);
+		json_t *j = json_loadb((const char *)ev, n, 0, NULL);
+		struct cbuf b;
+
+		cbuf_init(&b, 0);
+		CHECK_OK(attest_json_bytes(&b, json_object_get(j, "hcl_report"), ATTEST_TEXT_BASE64, 1 << 16));
+		CHECK(b.len == nh && memcmp(b.p, hcl, nh) == 0);
+		cbuf_reset(&b);
+		CHECK_OK(attest_json_bytes(&b, json_object_get(j, "td_quote"), ATTEST_TEXT_BASE64, 1 << 16));
+		CHECK(b.len == nq && memcmp(b.p, quote, nq) == 0);
+		cbuf_free(&b);
+		json_decref(j);
+		free(ev);
+	}
+	free(hcl);
+	free(quote);
 }
 
 /* The TDX variants: need the TDX backend for the TD quote. */
@@ -491,18 +543,14 @@ test_tdx_bundles(void)
 		size_t n;
 		uint8_t *ev = sample_read(files[i], &n);
 
-		if (attest_backend_for(ATTEST_FMT_TDX) == NULL) {
-			expect(verify(ev, n, NULL, CHALLENGE, NULL, ATTEST_FMT_AUTO), ATTEST_REFUSED, "not built in",
-			    files[i]);
-			n_skipped++;
-			printf("azure tdx: %s: skipped (needs the TDX backend, not on main yet)\n", files[i]);
-		} else {
-			expect(verify(ev, n, NULL, CHALLENGE, NULL, ATTEST_FMT_AUTO), ATTEST_VALID, NULL, files[i]);
-			CHECK_CLAIM("hcl_report_type", "tdx");
-			CHECK_CLAIM_ENDS("mrtd", "024a32b0", "ab7b");
-			CHECK(attest_claim_get(&res, "pcr0") != NULL);
-			expect(verify(ev, n, NULL, "00", NULL, ATTEST_FMT_AUTO), ATTEST_REFUSED, "nonce", files[i]);
-		}
+		CHECK(attest_backend_for(ATTEST_FMT_TDX) != NULL);
+		expect(verify(ev, n, NULL, CHALLENGE, NULL, ATTEST_FMT_AUTO), ATTEST_VALID, NULL, files[i]);
+		CHECK_CLAIM("hcl_report_type", "tdx");
+		CHECK_CLAIM_ENDS("mrtd", "024a32b0", "ab7b");
+		CHECK_CLAIM_ENDS("tdreport_mrtd", "024a32b0", "ab7b");
+		CHECK(attest_claim_get(&res, "pcr0") != NULL);
+		CHECK_CLAIM("vtpm_quote", "verified");
+		expect(verify(ev, n, NULL, "00", NULL, ATTEST_FMT_AUTO), ATTEST_REFUSED, "nonce", files[i]);
 		free(ev);
 	}
 }
@@ -510,8 +558,9 @@ test_tdx_bundles(void)
 static void
 test_summary(void)
 {
-	printf("azure samples: %d verdicts VALID, %d REFUSED/UNUSABLE (each against PROVENANCE.md), %d skipped\n",
-	    n_valid, n_refused, n_skipped);
+	vectors_count("attestation/azure", "sample verdicts VALID as PROVENANCE.md gives", n_valid);
+	vectors_count("attestation/azure", "sample verdicts REFUSED/UNUSABLE as PROVENANCE.md gives (recipes, "
+	    "other chip, TDREPORT alone, nonces, mutations)", n_refused);
 }
 
 static const struct test_case tests[] = {
@@ -522,6 +571,8 @@ static const struct test_case tests[] = {
 	{ "bincode_bundle", test_bincode_bundle },
 	{ "bundle_mutations", test_bundle_mutations },
 	{ "tdx_bundles", test_tdx_bundles },
+	{ "tdx_bundle_contents", test_tdx_bundle_contents },
+	{ "var_data", test_var_data },
 	{ "summary", test_summary },
 };
 

@@ -324,7 +324,8 @@ test_wrong_chip(void)
 		    cases[i].reason, cases[i].cert);
 		pair_free(&p);
 	}
-	printf("sev-snp: %zu report/foreign-certificate pairings refused\n", sizeof(cases) / sizeof(cases[0]));
+	vectors_count("attestation/sev-snp", "report + another chip's/product's certificate refused",
+	    (int)(sizeof(cases) / sizeof(cases[0])));
 }
 
 /* Turin's VCEK chains to ARK-Turin through ASK-Turin, and to no other ARK. */
@@ -398,7 +399,8 @@ test_mutate_reports(void)
 		}
 		pair_free(&p);
 	}
-	printf("sev-snp mutations: %zu of %zu single-byte report flips refused\n", refused, total);
+	vectors_count("attestation/sev-snp", "single-byte report flips (body, signature, padding) refused", (int)refused);
+	CHECK(refused == total);
 }
 
 /* Every byte of a VCEK (and of the VLEK) flipped: never valid. */
@@ -432,8 +434,9 @@ test_mutate_certs(void)
 		}
 		pair_free(&p);
 	}
-	printf("sev-snp mutations: %zu certificate byte flips: %zu refused, %zu unparsable (unusable), 0 valid\n",
-	    total, refused, unusable);
+	vectors_count("attestation/sev-snp", "VCEK/VLEK byte flips refused (chain/signature)", (int)refused);
+	vectors_count("attestation/sev-snp", "VCEK/VLEK byte flips unusable (certificate no longer parses)",
+	    (int)unusable);
 }
 
 /* The policy on SNP claims: TCB minimums, measurement allow-lists, report data, nonce. */
@@ -533,8 +536,9 @@ test_malformed(void)
 static void
 test_summary(void)
 {
-	printf("sev-snp samples: %d verdicts VALID, %d REFUSED, each against the verdict of PROVENANCE.md\n", samples_valid,
-	    samples_refused);
+	vectors_count("attestation/sev-snp", "sample verdicts VALID as PROVENANCE.md gives", samples_valid);
+	vectors_count("attestation/sev-snp", "sample verdicts REFUSED as PROVENANCE.md gives (debug, dates, "
+	    "recipes, invalid VCEKs, wrong chips, policy)", samples_refused);
 }
 
 static const struct test_case tests[] = {

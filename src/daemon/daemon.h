@@ -1,0 +1,74 @@
+/*
+ * The daemon's shared state: configuration, authentication, metrics, the
+ * store (open only while the wallet is unlocked) and the wallet state.
+ * Handlers get it as their first argument.
+ *
+ * The store pointer changes only under the write side of state_lock (unlock
+ * opens it, lock closes it); a handler that uses it holds the read side for
+ * the duration (daemon_store_acquire / daemon_store_release).
+ */
+#ifndef COFFER_DAEMON_DAEMON_H
+#define COFFER_DAEMON_DAEMON_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/auth.h"
+#include "daemon/config.h"
+#include "daemon/metrics.h"
+#include "daemon/store.h"
+
+enum wallet_state {
+	WALLET_NO_SIGNER = 0,		/* no signer connected */
+	WALLET_UNINITIALIZED = 1,	/* signer has no keystore yet */
+	WALLET_LOCKED = 2,
+	WALLET_UNLOCKED = 3,
+};
+
+struct wallet;
+
+struct daemon {
+	const struct daemon_config *cfg;
+	struct wallet *wallet;		/* the signer link (wallet.h); NULL in tests without one */
+	struct auth_ctx auth;
+	struct metrics metrics;
+	pthread_rwlock_t state_lock;
+	struct store *store;		/* NULL while locked */
+	enum wallet_state state;		/* the wallet as the signer reports it */
+	char tee[32];			/* TEE backend the signer reports ("none" without one) */
+	int64_t started_ms;
+};
+
+/* Name of a wallet state as /v1/info reports it ("locked"). */
+const char *daemon_wallet_state_name(enum wallet_state s);
+
+/*
+ * Set up (no store, wallet WALLET_NO_SIGNER). cfg must outlive d.
+ * Returns 0 or COFFER_ERR_INVALID_ARG (malformed admin token).
+ */
+int daemon_init(struct daemon *d, const struct daemon_config *cfg, const char *admin_token);
+/* Closes the store if open. */
+void daemon_free(struct daemon *d);
+
+/*
+ * Open <datadir>/coffer.db with the storage key, bind it to the network,
+ * load the token table: the wallet is then unlocked.
+ * Returns 0 or a store_open / store_check_network / auth error (err says why).
+ */
+int daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN]);
+/* Forget scoped tokens, close the store; the wallet state becomes `next`. */
+void daemon_close_store(struct daemon *d, enum wallet_state next);
+
+/* Set the wallet state (signer reports). */
+void daemon_set_wallet_state(struct daemon *d, enum wallet_state s);
+enum wallet_state daemon_wallet_state(struct daemon *d);
+
+/* The store with the read lock held, or NULL (nothing held) while locked. */
+struct store *daemon_store_acquire(struct daemon *d);
+void daemon_store_release(struct daemon *d);
+
+/* Wall clock in milliseconds. */
+int64_t daemon_now_ms(void);
+
+#endif

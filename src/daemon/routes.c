@@ -1,0 +1,97 @@
+/*
+ * The route table and the handlers for the daemon's own state: health, info,
+ * metrics, the OpenAPI document. A route that is not implemented is not in
+ * the table (and not in docs/openapi.json).
+ */
+#include "daemon/routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "btc/network.h"
+#include "common/err.h"
+#include "daemon/daemon.h"
+#include "daemon/openapi.h"
+
+static int route_health(struct daemon *d, struct api_request *rq, struct api_response *rs);
+static int route_info(struct daemon *d, struct api_request *rq, struct api_response *rs);
+static int route_metrics(struct daemon *d, struct api_request *rq, struct api_response *rs);
+static int route_openapi(struct daemon *d, struct api_request *rq, struct api_response *rs);
+
+const struct api_route api_routes[] = {
+	{ "GET", "/v1/health", route_health, AUTH_SCOPE_NONE, ROUTE_LOCKED_OK, "getHealth" },
+	{ "GET", "/v1/info", route_info, AUTH_SCOPE_READ, ROUTE_LOCKED_OK, "getInfo" },
+	{ "GET", "/v1/openapi.json", route_openapi, AUTH_SCOPE_NONE, ROUTE_LOCKED_OK, "getOpenApi" },
+	{ "GET", "/metrics", route_metrics, AUTH_SCOPE_READ, ROUTE_LOCKED_OK, "getMetrics" },
+	{ "POST", "/v1/tokens", route_tokens_create, AUTH_SCOPE_ADMIN, ROUTE_BODY, "createToken" },
+	{ "GET", "/v1/tokens", route_tokens_list, AUTH_SCOPE_ADMIN, 0, "listTokens" },
+	{ "DELETE", "/v1/tokens/{id}", route_tokens_revoke, AUTH_SCOPE_ADMIN, 0, "revokeToken" },
+};
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
+
+static int
+route_health(struct daemon *d, struct api_request *rq, struct api_response *rs)
+{
+	(void)d;
+	(void)rq;
+	return api_reply_json(rs, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* The chain backend as configured; the URL never carries credentials (config refuses them). */
+static json_t *
+chain_info(const struct daemon_config *c)
+{
+	const char *backend = "none", *url = NULL;
+
+	if (c->bitcoind_rpc[0] != '\0') {
+		backend = "bitcoind";
+		url = c->bitcoind_rpc;
+	} else if (c->esplora[0] != '\0') {
+		backend = "esplora";
+		url = c->esplora;
+	}
+	/* No chain client is running yet: never connected, no tip. */
+	return json_pack("{s:s,s:s?,s:b,s:n}", "backend", backend, "url", url, "connected", 0, "tip_height");
+}
+
+static int
+route_info(struct daemon *d, struct api_request *rq, struct api_response *rs)
+{
+	(void)rq;
+	return api_reply_json(rs, 200, json_pack("{s:s,s:s,s:s,s:{s:s,s:s},s:o,s:I}",
+	    "version", COFFER_VERSION,
+	    "api", "v1",
+	    "network", btc_network_params(d->cfg->network)->name,
+	    "signer", "state", daemon_wallet_state_name(daemon_wallet_state(d)), "tee", d->tee,
+	    "chain", chain_info(d->cfg),
+	    "uptime_s", (json_int_t)((daemon_now_ms() - d->started_ms) / 1000)));
+}
+
+static int
+route_metrics(struct daemon *d, struct api_request *rq, struct api_response *rs)
+{
+	struct metrics_sample s;
+	struct cbuf out;
+	int r;
+
+	(void)rq;
+	memset(&s, 0, sizeof(s));
+	auth_counters(&d->auth, &s.auth_failures, &s.rate_limited);
+	s.uptime_s = (daemon_now_ms() - d->started_ms) / 1000;
+	s.unlocked = daemon_wallet_state(d) == WALLET_UNLOCKED;
+	s.version = COFFER_VERSION;
+	s.network = btc_network_params(d->cfg->network)->name;
+	cbuf_init(&out, 1 << 20);
+	if ((r = metrics_render(&out, &d->metrics, &s)) == 0)
+		r = api_reply_text(rs, 200, "text/plain; version=0.0.4; charset=utf-8", (const char *)out.p, out.len);
+	cbuf_free(&out);
+	return r;
+}
+
+static int
+route_openapi(struct daemon *d, struct api_request *rq, struct api_response *rs)
+{
+	(void)d;
+	(void)rq;
+	return api_reply_text(rs, 200, "application/json", openapi_json, openapi_json_len);
+}

@@ -1,0 +1,136 @@
+/*
+ * The store's schema, as numbered migrations. Append a migration to change
+ * the schema; never edit one that has shipped (databases in the field have
+ * already run it).
+ */
+#include "daemon/store_int.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "common/err.h"
+
+struct store_migration {
+	int version;
+	const char *sql;
+};
+
+static const struct store_migration migrations[] = {
+	{ 1,
+	  /* Small settings: network binding, wallet identity, sync checkpoints. */
+	  "CREATE TABLE meta ("
+	  "  key TEXT PRIMARY KEY NOT NULL,"
+	  "  value TEXT NOT NULL"
+	  ") WITHOUT ROWID;"
+	  /* Scoped API tokens: a hash of id and secret, never the secret. */
+	  "CREATE TABLE tokens ("
+	  "  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+	  "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	  "  scope INTEGER NOT NULL CHECK (scope BETWEEN 1 AND 4),"
+	  "  label TEXT NOT NULL,"
+	  "  created_at INTEGER NOT NULL,"
+	  "  expires_at INTEGER NOT NULL DEFAULT 0"
+	  ");"
+	  /* Addresses handed out, by derivation position. */
+	  "CREATE TABLE addresses ("
+	  "  account INTEGER NOT NULL,"
+	  "  chain INTEGER NOT NULL CHECK (chain IN (0, 1)),"
+	  "  idx INTEGER NOT NULL CHECK (idx >= 0 AND idx < 2147483648),"
+	  "  path TEXT NOT NULL,"
+	  "  address TEXT NOT NULL UNIQUE,"
+	  "  script BLOB NOT NULL,"
+	  "  label TEXT NOT NULL DEFAULT '',"
+	  "  created_at INTEGER NOT NULL,"
+	  "  PRIMARY KEY (account, chain, idx)"
+	  ");" },
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+int
+store_schema_latest(void)
+{
+	return migrations[N_MIGRATIONS - 1].version;
+}
+
+static int
+fail(char *err, size_t errsize, sqlite3 *db, const char *what, int version)
+{
+	if (err != NULL && errsize > 0)
+		snprintf(err, errsize, "%s (migration %d): %s", what, version, sqlite3_errmsg(db));
+	return COFFER_ERR_STORE_SCHEMA;
+}
+
+static int
+current_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*version = 0;
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_migrate(sqlite3 *db, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int have;
+
+	if (sqlite3_exec(db,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "  version INTEGER PRIMARY KEY NOT NULL,"
+	    "  applied_at INTEGER NOT NULL)", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(err, errsize, db, "cannot create schema_migrations", 0);
+	if (current_version(db, &have) != 0)
+		return fail(err, errsize, db, "cannot read schema version", 0);
+	if (have > store_schema_latest()) {
+		if (err != NULL && errsize > 0)
+			snprintf(err, errsize,
+			    "database schema version %d is newer than this cofferd knows (%d); run a newer cofferd",
+			    have, store_schema_latest());
+		return COFFER_ERR_STORE_SCHEMA;
+	}
+	for (i = 0; i < N_MIGRATIONS; i++) {
+		const struct store_migration *m = &migrations[i];
+
+		if (m->version <= have)
+			continue;
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return fail(err, errsize, db, "cannot begin", m->version);
+		if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+			int r = fail(err, errsize, db, "migration failed", m->version);
+
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+		if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", -1,
+		    &st, NULL) != SQLITE_OK ||
+		    sqlite3_bind_int(st, 1, m->version) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL)) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_DONE) {
+			int r = fail(err, errsize, db, "cannot record migration", m->version);
+
+			sqlite3_finalize(st);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			int r = fail(err, errsize, db, "cannot commit", m->version);
+
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+	}
+	return 0;
+}
