@@ -55,7 +55,11 @@ enum coinsel_algo {
 };
 
 struct coinsel_params {
-	int64_t target;			/* sum of the fixed outputs (sat), >= 0 */
+	/*
+	 * Sum of the fixed outputs (sat): > 0, or 0 for a drain, or 0 with
+	 * n_outputs 0 (a CPFP child: the change output is then mandatory).
+	 */
+	int64_t target;
 	uint64_t fee_rate;		/* sat/kvB, 1 .. COINSEL_MAX_FEE_RATE */
 	uint64_t long_term_fee_rate;	/* sat/kvB, for the waste metric */
 	uint64_t discard_fee_rate;	/* sat/kvB at which change is assumed to be spent later */

@@ -446,6 +446,34 @@ test_random_wallets(void)
 	    insufficient);
 }
 
+/* A large wallet (radix-sorted): the exact pair is still found, at equal rates. */
+static void
+test_large_wallet(void)
+{
+	enum { N = 20000 };
+	struct coinsel_coin *c = calloc(N, sizeof(*c));
+	struct coinsel_params p = params(1000000, 1000);
+	struct coinsel_result r;
+	uint64_t s = 77;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		c[i].value = 1000 + (int64_t)((s >> 33) % 400000);	/* all below the target */
+		c[i].input_weight = WEIGHT_IN_P2WPKH;
+	}
+	/* Effective 600000 + 400043 = the target 1000043 exactly. */
+	c[1234].value = 600068;
+	c[17000].value = 400111;
+	p.long_term_fee_rate = 1000;
+	CHECK_OK(coinsel_select(&r, c, N, &p));
+	CHECK(r.algo == COINSEL_BNB && r.change == 0);
+	CHECK(r.n_selected == 2 && r.selected[0] == 1234 && r.selected[1] == 17000);
+	check_invariants(&r, c, N, &p);
+	coinsel_result_free(&r);
+	free(c);
+}
+
 static const struct test_case tests[] = {
 	{ "fee_and_dust", test_fee_and_dust },
 	{ "bnb_exact", test_bnb_exact },
@@ -459,6 +487,7 @@ static const struct test_case tests[] = {
 	{ "weight_limit", test_weight_limit },
 	{ "bad_params", test_bad_params },
 	{ "random_wallets", test_random_wallets },
+	{ "large_wallet", test_large_wallet },
 };
 
 TEST_MAIN(tests)
