@@ -229,6 +229,9 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_PAY_WEBHOOK_STALE, "webhook_stale", "webhook timestamp outside the tolerance"),
 	E(COFFER_ERR_PAY_ACCOUNT, "payment_account", "wallet descriptor unusable for payments"),
 	E(COFFER_ERR_PAY_TOO_MANY_OUTPUTS, "too_many_outputs", "more outputs than one payment allows"),
+	E(COFFER_ERR_PAY_RESERVED, "coin_reserved", "a coin is reserved by another pending payment"),
+	E(COFFER_ERR_PAY_BROADCAST_REJECTED, "broadcast_rejected", "the network refused the transaction"),
+	E(COFFER_ERR_PAY_UNAVAILABLE, "payments_unavailable", "payments need the chain backend and the signer"),
 };
 #undef E
 

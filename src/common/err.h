@@ -241,6 +241,9 @@
 #define COFFER_ERR_PAY_WEBHOOK_STALE -664 /* webhook timestamp outside the tolerance */
 #define COFFER_ERR_PAY_ACCOUNT      -665 /* wallet descriptor unusable for payments */
 #define COFFER_ERR_PAY_TOO_MANY_OUTPUTS -666 /* more outputs than one payment allows */
+#define COFFER_ERR_PAY_RESERVED     -667 /* a coin is reserved by another pending payment */
+#define COFFER_ERR_PAY_BROADCAST_REJECTED -668 /* the network refused the transaction */
+#define COFFER_ERR_PAY_UNAVAILABLE  -669 /* payments need the chain backend and the signer */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);

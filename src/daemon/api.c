@@ -18,6 +18,12 @@ api_request_init(struct api_request *rq)
 	rq->route_index = api_nroutes;
 }
 
+const char *
+api_query(const struct api_request *rq, const char *name)
+{
+	return rq->query != NULL ? rq->query(rq->query_ctx, name) : NULL;
+}
+
 void
 api_request_free(struct api_request *rq)
 {
@@ -52,6 +58,9 @@ api_status_for(int code)
 	case COFFER_ERR_METHOD_NOT_ALLOWED:
 		return 405;
 	case COFFER_ERR_TOO_MANY_TOKENS:
+	case COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT:
+	case COFFER_ERR_PAY_STATE:
+	case COFFER_ERR_PAY_RESERVED:
 		return 409;
 	case COFFER_ERR_BODY_TOO_LARGE:
 	case COFFER_ERR_TOO_LARGE:
@@ -64,7 +73,10 @@ api_status_for(int code)
 		return 429;
 	case COFFER_ERR_UNSUPPORTED:
 		return 501;
+	case COFFER_ERR_PAY_BROADCAST_REJECTED:
+		return 502;
 	case COFFER_ERR_SIGNER_UNAVAILABLE:
+	case COFFER_ERR_PAY_UNAVAILABLE:
 		return 503;
 	/* Our own failures: never the client's fault. */
 	case COFFER_ERR_INTERNAL:

@@ -65,6 +65,10 @@ struct api_request {
 	unsigned int n_authorization;	/* how many Authorization headers came */
 	const char *content_type;	/* NULL when absent */
 	const char *origin;		/* NULL when absent */
+	const char *idempotency_key;	/* Idempotency-Key header, NULL when absent */
+	/* Query string arguments as sent (not unescaped): the value of name, or NULL. */
+	const char *(*query)(void *ctx, const char *name);
+	void *query_ctx;
 	const struct sockaddr *peer;
 	size_t peerlen;
 	int64_t now_ms;
@@ -114,6 +118,9 @@ void api_too_large(struct daemon *d, struct api_request *rq, struct api_response
  */
 int api_match(size_t *index, char params[API_MAX_PARAMS][API_MAX_PARAM + 1], char *allow, size_t allowsize,
     const char *method, const char *path);
+
+/* A query string argument of the request, or NULL (absent, or no query source). */
+const char *api_query(const struct api_request *rq, const char *name);
 
 /* HTTP status for an error code (400 for bad input, 500 for our own failures). */
 unsigned int api_status_for(int code);

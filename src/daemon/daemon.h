@@ -27,6 +27,7 @@ enum wallet_state {
 };
 
 struct wallet;
+struct payments;
 
 struct daemon {
 	const struct daemon_config *cfg;
@@ -35,6 +36,7 @@ struct daemon {
 	struct metrics metrics;
 	pthread_rwlock_t state_lock;
 	struct store *store;		/* NULL while locked */
+	struct payments *payments;	/* payment engine (payments.h) over store; NULL when unavailable */
 	enum wallet_state state;		/* the wallet as the signer reports it */
 	char tee[32];			/* TEE backend the signer reports ("none" without one) */
 	int64_t started_ms;

@@ -118,6 +118,13 @@ content_length(struct MHD_Connection *conn)
 	return n;
 }
 
+/* A query string argument (api_request.query). */
+static const char *
+query_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
     const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -141,6 +148,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_authorization, &hr->rq.n_authorization);
 		hr->rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		hr->rq.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+		hr->rq.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+		hr->rq.query = query_arg;
+		hr->rq.query_ctx = conn;
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci != NULL && ci->client_addr != NULL) {
 			hr->rq.peer = ci->client_addr;

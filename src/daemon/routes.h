@@ -8,4 +8,13 @@ int route_tokens_create(struct daemon *d, struct api_request *rq, struct api_res
 int route_tokens_list(struct daemon *d, struct api_request *rq, struct api_response *rs);
 int route_tokens_revoke(struct daemon *d, struct api_request *rq, struct api_response *rs);
 
+/* routes_payments.c */
+int route_payments_create(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_payments_preview(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_payments_get(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_payments_list(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_payments_bump(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_payments_cancel(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_events(struct daemon *d, struct api_request *rq, struct api_response *rs);
+
 #endif
