@@ -32,6 +32,7 @@ check: setup
 		-DCOFFER_SANITIZE=ON -DCOFFER_WERROR=ON -DCOFFER_FUZZ=ON >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS) -- --no-print-directory
 	@bash tests/interop/setup
+	@bash tests/chaind/setup
 	@rm -f $(CHECK_BUILD)/vectors.log
 	@cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -279,6 +279,13 @@ apply_policy(struct attest_result *out, const struct attest_input *in, const str
 			return attest_refuse(out, "report data does not start with the expected nonce");
 		}
 	}
+	/* Coffer's key binding: the whole report data, or the format's nonce field (Azure's vTPM quote). */
+	if (in->binding != NULL &&
+	    !(out->report_data_len == ATTEST_BINDING_LEN &&
+	    memcmp(out->report_data, in->binding, ATTEST_BINDING_LEN) == 0) &&
+	    !(out->has_nonce && out->nonce_len == ATTEST_BINDING_LEN &&
+	    memcmp(out->nonce, in->binding, ATTEST_BINDING_LEN) == 0))
+		return attest_refuse(out, "the evidence does not bind the expected keys and nonce");
 	return ATTEST_VALID;
 }
 

@@ -42,6 +42,7 @@ enum attest_verdict {
 #define ATTEST_MAX_POLICY_VALUES 16
 #define ATTEST_MAX_ALLOW 16	/* allow-lists in one policy */
 #define ATTEST_MAX_NONCE 512	/* bytes (Nitro allows nonces up to 512) */
+#define ATTEST_BINDING_LEN 64	/* Coffer's key binding: SHA-512 */
 
 /* A measured value reported to the user: name ("measurement", "pcr0", "mrtd", ...) and hex/text value. */
 struct attest_claim {
@@ -94,6 +95,13 @@ struct attest_input {
 	const uint8_t *nonce;
 	size_t noncelen;		/* <= ATTEST_MAX_NONCE */
 	const struct attest_policy *policy;	/* NULL: the default policy */
+	/*
+	 * Expected Coffer binding (ATTEST_BINDING_LEN bytes: evidence_binding() of
+	 * the signer's keys and the caller's nonce, docs/ATTESTATION.md), or NULL.
+	 * It must equal the whole report data, or the format's nonce field (the
+	 * Azure vTPM quote's qualifying data).
+	 */
+	const uint8_t *binding;
 };
 
 struct attest_result {

@@ -142,9 +142,10 @@ attest_sevsnp_looks_like(const uint8_t *p, size_t n)
 	struct creader cr;
 	uint32_t version = 0, algo = 0;
 
-	if (n != SNP_REPORT_SIZE)
+	/* The report alone, or followed by a GHCB certificate table (at least its terminator). */
+	if (n != SNP_REPORT_SIZE && (n < SNP_REPORT_SIZE + 24 || n > SNP_REPORT_SIZE + ((size_t)64 << 10)))
 		return 0;
-	creader_init(&cr, p, n);
+	creader_init(&cr, p, SNP_REPORT_SIZE);
 	if (creader_get_u32le(&cr, &version) != 0 || creader_skip(&cr, 0x30) != 0 ||
 	    creader_get_u32le(&cr, &algo) != 0)
 		return 0;
@@ -546,13 +547,21 @@ sevsnp_verify(struct attest_result *out, const struct attest_input *in)
 	size_t bad;
 	int r;
 
-	if (in->len != SNP_REPORT_SIZE)
-		return attest_unusable(out, "SNP report must be exactly %u bytes (got %zu)", SNP_REPORT_SIZE,
-		    in->len);
+	/* Longer evidence is Coffer's report + certificate table, and must look like it. */
+	if (in->len < SNP_REPORT_SIZE || (in->len > SNP_REPORT_SIZE && !attest_sevsnp_looks_like(in->evidence, in->len)))
+		return attest_unusable(out, "SNP report must be exactly %u bytes, or followed by a certificate "
+		    "table (got %zu)", SNP_REPORT_SIZE, in->len);
 	if ((r = attest_x509_input_certs(&certs, &bad, in)) != 0)
 		return r == COFFER_ERR_ATTEST_BAD_CERT ? attest_unusable(out, "certificate %zu does not parse", bad + 1)
 		    : attest_refuse(out, "cannot load certificates (%s)", coffer_err_name(r));
-	v = attest_sevsnp_check(out, in->evidence, in->len, certs, in->at);
+	/* Coffer's evidence: the report, then the host's certificate table (after the caller's certificates). */
+	if (in->len > SNP_REPORT_SIZE &&
+	    (r = attest_snp_certs_load(certs, in->evidence + SNP_REPORT_SIZE, in->len - SNP_REPORT_SIZE)) != 0) {
+		attest_x509_stack_free(certs);
+		return attest_unusable(out, "the certificate table after the SNP report is malformed (%s)",
+		    coffer_err_name(r));
+	}
+	v = attest_sevsnp_check(out, in->evidence, SNP_REPORT_SIZE, certs, in->at);
 	attest_x509_stack_free(certs);
 	return v;
 }

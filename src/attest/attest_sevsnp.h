@@ -40,4 +40,12 @@ int attest_sevsnp_vcek_hwid(uint8_t out[64], size_t *n, const X509 *vcek);
 /* 1 if p looks like an SNP report (size, version 2..5, signature algorithm 1). */
 int attest_sevsnp_looks_like(const uint8_t *p, size_t n);
 
+/*
+ * Append the DER certificates (VCEK, VLEK, ASK, ARK entries) of a GHCB
+ * certificate table to stack; other entries are skipped.
+ * Returns 0, COFFER_ERR_TRUNCATED (no terminating entry), COFFER_ERR_TOO_LARGE,
+ * COFFER_ERR_ATTEST_BAD_CERT (an entry out of bounds or not DER), COFFER_ERR_NOMEM.
+ */
+int attest_snp_certs_load(STACK_OF(X509) *stack, const uint8_t *p, size_t n);
+
 #endif

@@ -29,7 +29,6 @@
 #include "signer/client.h"
 #include "signer/proto.h"
 
-#define SECRET_FILE_MAX 4096
 
 int
 signer_parse_u32(uint32_t *out, const char *s, uint32_t max)
@@ -145,22 +144,24 @@ signer_fail(const struct signer_client *sc, const char *what, int code)
 	return 1;
 }
 
-/* Read a secret file (trimmed) and seal it to the signer's unlock key. */
+/* Read a secret file and seal it to the signer's unlock key (with its
+ * one-time challenge). A mnemonic file is trimmed; a passphrase file loses
+ * only its final newline. */
 int
 signer_sealed_from_file(struct signer_client *sc, struct cbuf *box, const char *path, const char *what)
 {
-	struct cbuf plain;
+	enum cli_secret_kind kind = strcmp(what, "mnemonic") == 0 ? CLI_SECRET_WORDS : CLI_SECRET_PASSPHRASE;
 	uint8_t pk[32], challenge[PROTO_CHALLENGE_LEN];
+	struct cbuf plain;
 	int r;
 
-	cbuf_init_secret(&plain, SECRET_FILE_MAX + 1);
-	if ((r = cli_read_file(&plain, path, SECRET_FILE_MAX)) != 0) {
+	cbuf_init_secret(&plain, CLI_SECRET_FILE_MAX + 1);
+	if ((r = cli_read_secret_file(&plain, path, kind)) != 0) {
 		cbuf_free(&plain);
 		fprintf(stderr, "coffer: cannot read the %s file: %s (%s)\n", what, coffer_err_msg(r),
 		    coffer_err_name(r));
 		return 1;
 	}
-	cli_trim(&plain);
 	if ((r = client_get_unlock_key(sc, pk, challenge)) != 0 ||
 	    (r = client_seal(box, pk, challenge, plain.p, plain.len)) != 0) {
 		cbuf_free(&plain);

@@ -30,7 +30,8 @@ int signer_parse_args(struct signer_conn *c, int argc, char **argv, signer_opt_f
 int signer_connect(struct signer_client *sc, struct signer_conn *c);
 /* Print the signer's error (with its reason) and return exit status 1. */
 int signer_fail(const struct signer_client *sc, const char *what, int code);
-/* Read a secret file (trimmed) and append it sealed to the signer's unlock key. Returns 0 or 1. */
+/* Read a secret file (what: "passphrase", "BIP39 passphrase" or "mnemonic")
+ * and append it sealed to the signer's unlock key. Returns 0 or 1. */
 int signer_sealed_from_file(struct signer_client *sc, struct cbuf *box, const char *path, const char *what);
 /* A spawned signer starts locked: unlock it with --passphrase-file (no-op otherwise). */
 int signer_unlock_spawned(struct signer_client *sc, const struct signer_conn *c);

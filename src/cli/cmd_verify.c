@@ -1,6 +1,7 @@
 /*
  * coffer verify --evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro]
  *     [--cert FILE]... [--policy FILE] [--nonce HEX] [--at UNIX_SECONDS] [--json]
+ *     [--unlock-key HEX --identity-key HEX|locked]
  *
  * Verifies attestation evidence offline and prints the verdict, the reason
  * for a refusal and the measured values. Exit 0: valid and the policy holds;
@@ -23,6 +24,7 @@
 #include "cli/cli.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "signer/evidence.h"
 
 /* Evidence files may be hex (2x) or base64 (4/3x) of the largest evidence, plus line breaks. */
 #define EVIDENCE_FILE_MAX (2u * ATTEST_MAX_EVIDENCE + 65536u)
@@ -41,6 +43,11 @@ struct verify_args {
 	int have_nonce;
 	int64_t at;
 	int json;
+	/* Coffer's binding (docs/ATTESTATION.md): both keys given, or neither. */
+	uint8_t unlock_key[EVIDENCE_UNLOCK_LEN];
+	int have_unlock;
+	uint8_t identity_key[EVIDENCE_IDENTITY_LEN];
+	int have_identity;	/* 1: a key; 2: "locked" (no identity bound yet) */
 };
 
 /* One parse_<flag>() per flag; each returns 0 or prints why and returns 2. */
@@ -123,6 +130,34 @@ parse_from_daemon(struct verify_args *a, const char *v)
 	return cli_usage_error("verify: --from-daemon is not available yet; save the daemon's evidence to a file");
 }
 
+static int
+parse_unlock_key(struct verify_args *a, const char *v)
+{
+	if (a->have_unlock || strlen(v) != 2 * EVIDENCE_UNLOCK_LEN ||
+	    hex_decode_exact(a->unlock_key, EVIDENCE_UNLOCK_LEN, v) != 0)
+		return cli_usage_error("verify: --unlock-key '%.70s': want the signer's X25519 unlock key, "
+		    "32 bytes of hex, once", v);
+	a->have_unlock = 1;
+	return 0;
+}
+
+static int
+parse_identity_key(struct verify_args *a, const char *v)
+{
+	if (a->have_identity)
+		return cli_usage_error("verify: --identity-key given twice");
+	if (strcmp(v, "locked") == 0) {
+		a->have_identity = 2;
+		return 0;
+	}
+	if (strlen(v) != 2 * EVIDENCE_IDENTITY_LEN || hex_decode_exact(a->identity_key, EVIDENCE_IDENTITY_LEN, v) != 0 ||
+	    (a->identity_key[0] != 2 && a->identity_key[0] != 3))
+		return cli_usage_error("verify: --identity-key '%.70s': want a compressed secp256k1 key "
+		    "(33 bytes of hex) or 'locked'", v);
+	a->have_identity = 1;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int takes_value;
@@ -136,6 +171,8 @@ static const struct {
 	{ "--at", 1, parse_at },
 	{ "--json", 0, parse_json },
 	{ "--from-daemon", 1, parse_from_daemon },
+	{ "--unlock-key", 1, parse_unlock_key },
+	{ "--identity-key", 1, parse_identity_key },
 };
 
 static int
@@ -169,6 +206,12 @@ parse_args(struct verify_args *a, int argc, char **argv)
 	}
 	if (a->evidence == NULL)
 		return cli_usage_error("verify: --evidence FILE is required");
+	if (a->have_unlock != (a->have_identity != 0))
+		return cli_usage_error("verify: --unlock-key and --identity-key go together (--identity-key locked "
+		    "for a signer that is not unlocked)");
+	if (a->have_unlock && (!a->have_nonce || a->noncelen > EVIDENCE_NONCE_MAX))
+		return cli_usage_error("verify: checking the binding needs the --nonce (1..%d bytes) the signer "
+		    "was asked with", EVIDENCE_NONCE_MAX);
 	return 0;
 }
 
@@ -338,6 +381,7 @@ cmd_verify(int argc, char **argv)
 	struct attest_input in;
 	struct cbuf file, ev, pol;
 	uint8_t *ders[ATTEST_MAX_CERTS] = { 0 };
+	uint8_t binding[EVIDENCE_BINDING_LEN];
 	char why[256];
 	size_t i;
 	int r, ret = 2;
@@ -379,7 +423,15 @@ cmd_verify(int argc, char **argv)
 	in.len = ev.len;
 	in.at = a.at != 0 ? a.at : (int64_t)time(NULL);
 	in.policy = &policy;
-	if (a.have_nonce) {
+	if (a.have_unlock) {
+		/* The nonce is inside the binding, not a field of its own. */
+		if ((r = evidence_binding(binding, a.have_identity == 1 ? a.identity_key : NULL, a.unlock_key,
+		    a.nonce, a.noncelen)) != 0) {
+			fprintf(stderr, "coffer: verify: cannot compute the binding: %s\n", coffer_err_msg(r));
+			goto out;
+		}
+		in.binding = binding;
+	} else if (a.have_nonce) {
 		in.nonce = a.nonce;
 		in.noncelen = a.noncelen;
 	}

@@ -74,7 +74,7 @@ static const struct cli_command commands[] = {
 	    "check the signer's hash-chained audit log; report the first broken record" },
 	{ NULL, "verify", cmd_verify,
 	    "--evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro] [--cert FILE]... [--policy FILE] "
-	    "[--nonce HEX] [--at UNIX_SECONDS] [--json]",
+	    "[--nonce HEX] [--at UNIX_SECONDS] [--json] [--unlock-key HEX --identity-key HEX|locked]",
 	    "verify TEE attestation evidence offline (exit 0 valid, 1 refused, 2 unusable)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -120,6 +120,13 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_ATTEST_BAD_CERT, "attest_bad_cert", "certificate does not parse"),
 	E(COFFER_ERR_ATTEST_CHAIN, "attest_chain", "certificate chain does not verify to the pinned root"),
 	E(COFFER_ERR_ATTEST_POLICY, "attest_policy", "invalid attestation policy"),
+	E(COFFER_ERR_TEE_ABSENT, "tee_absent", "this TEE is not present on this machine"),
+	E(COFFER_ERR_TEE_DEVICE, "tee_device", "the TEE device refused or failed the request"),
+	E(COFFER_ERR_TEE_RESPONSE, "tee_response", "the TEE device's response is malformed"),
+	E(COFFER_ERR_TEE_RACE, "tee_race", "the attestation request was changed by another writer"),
+	E(COFFER_ERR_SEAL_FOREIGN, "seal_foreign", "sealed blob is malformed or from another backend"),
+	E(COFFER_ERR_SEAL_MISMATCH, "seal_mismatch", "sealed blob does not open on this platform state"),
+	E(COFFER_ERR_SEAL_TPM, "seal_tpm", "a TPM command failed"),
 
 	E(COFFER_ERR_KS_MISSING, "keystore_missing", "no keystore: create or restore one first"),
 	E(COFFER_ERR_KS_EXISTS, "keystore_exists", "a keystore already exists"),
@@ -206,6 +213,14 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_STORE_NETWORK, "store_wrong_network", "database belongs to another network"),
 	E(COFFER_ERR_SIGNER_UNAVAILABLE, "signer_unavailable", "the signer is not available"),
 
+	/* chain backends */
+	E(COFFER_ERR_CHAIN_UNREACHABLE, "chain_unreachable", "the chain backend cannot be reached"),
+	E(COFFER_ERR_CHAIN_PROTOCOL, "chain_protocol", "the chain backend sent a malformed answer"),
+	E(COFFER_ERR_CHAIN_REJECTED, "tx_rejected", "the chain backend rejected the transaction"),
+	E(COFFER_ERR_CHAIN_CONFLICT, "tx_conflict", "an input of the transaction is already spent or unknown"),
+	E(COFFER_ERR_CHAIN_NO_ESTIMATE, "no_fee_estimate", "the chain backend has no fee estimate"),
+	E(COFFER_ERR_CHAIN_AUTH, "chain_auth", "the node refused the RPC credentials"),
+	E(COFFER_ERR_CHAIN_WALLET, "chain_wallet", "the node's watch-only wallet is not usable"),
 	/* payments */
 	E(COFFER_ERR_PAY_INSUFFICIENT_FUNDS, "insufficient_funds",
 	    "spendable coins do not cover the outputs and the fee"),

@@ -126,6 +126,13 @@
 #define COFFER_ERR_ATTEST_BAD_CERT  -350 /* certificate (DER/PEM) does not parse */
 #define COFFER_ERR_ATTEST_CHAIN     -351 /* certificate chain does not verify to the pinned root */
 #define COFFER_ERR_ATTEST_POLICY    -352 /* attestation policy file invalid */
+#define COFFER_ERR_TEE_ABSENT      -353 /* this TEE's device or interface is not present here */
+#define COFFER_ERR_TEE_DEVICE      -354 /* the TEE device refused or failed the request */
+#define COFFER_ERR_TEE_RESPONSE    -355 /* the TEE device's response is malformed */
+#define COFFER_ERR_TEE_RACE        -356 /* configfs-tsm: another writer changed the request meanwhile */
+#define COFFER_ERR_SEAL_FOREIGN    -357 /* sealed blob malformed or made by another backend */
+#define COFFER_ERR_SEAL_MISMATCH   -358 /* sealed blob does not open here (other platform, PCRs or measurement) */
+#define COFFER_ERR_SEAL_TPM        -359 /* a TPM command failed */
 
 /*
  * signer (src/signer): -450 .. -549. (SIGNER.md planned -350..-449, but the
@@ -219,6 +226,15 @@
 #define COFFER_ERR_TOO_MANY_TOKENS  -572 /* the token table is full */
 #define COFFER_ERR_STORE_NETWORK    -573 /* database belongs to another network */
 #define COFFER_ERR_SIGNER_UNAVAILABLE -574 /* no signer is connected */
+
+/* chain backends (src/daemon/chain*): -600 .. -629 */
+#define COFFER_ERR_CHAIN_UNREACHABLE -600 /* the chain backend cannot be reached (connect, timeout, TLS) */
+#define COFFER_ERR_CHAIN_PROTOCOL   -601 /* the chain backend answered something malformed or out of range */
+#define COFFER_ERR_CHAIN_REJECTED   -602 /* the chain backend refused the transaction */
+#define COFFER_ERR_CHAIN_CONFLICT   -603 /* refused: an input is already spent or unknown */
+#define COFFER_ERR_CHAIN_NO_ESTIMATE -604 /* the chain backend has no fee estimate */
+#define COFFER_ERR_CHAIN_AUTH       -605 /* the node refused our RPC credentials */
+#define COFFER_ERR_CHAIN_WALLET     -606 /* the node's watch-only wallet cannot be created or loaded */
 
 /*
  * payments (src/wallet, src/daemon/payments*): -650 .. -699

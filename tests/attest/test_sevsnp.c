@@ -533,6 +533,37 @@ test_malformed(void)
 	pair_free(&p);
 }
 
+/* Coffer's binding (attest_input.binding): the whole 64-byte REPORT_DATA must equal it. */
+static void
+test_binding(void)
+{
+	struct attest_input in;
+	struct pair p;
+	uint8_t want[64];
+
+	pair_load(&p, "sev-snp/virtee_report_milan.hex", "sev-snp/virtee_vcek_milan.der");
+	memcpy(want, p.report + 0x50, 64);
+	memset(&in, 0, sizeof(in));
+	in.evidence = p.report;
+	in.len = p.len;
+	in.at = T_2024_06_01;
+	certset_apply(&in, &p.cs);
+	in.binding = want;
+	expect(attest_verify(&res, &in), ATTEST_VALID, NULL, "binding equal to REPORT_DATA");
+	want[63] ^= 1;
+	expect(attest_verify(&res, &in), ATTEST_REFUSED, "does not bind the expected keys", "binding off by a bit");
+	/* The binding is a whole: a prefix match is not enough (trustee's report data is 32 bytes + zeros). */
+	pair_free(&p);
+	pair_load(&p, "sev-snp/trustee_test-report.bin", "sev-snp/trustee_test-vcek.der");
+	memcpy(want, p.report + 0x50, 32);
+	memset(want + 32, 0xff, 32);
+	in.evidence = p.report;
+	in.len = p.len;
+	certset_apply(&in, &p.cs);
+	expect(attest_verify(&res, &in), ATTEST_REFUSED, "does not bind", "binding with a matching prefix only");
+	pair_free(&p);
+}
+
 static void
 test_summary(void)
 {
@@ -553,6 +584,7 @@ static const struct test_case tests[] = {
 	{ "mutate_certs", test_mutate_certs },
 	{ "policy", test_policy },
 	{ "malformed", test_malformed },
+	{ "binding", test_binding },
 	{ "summary", test_summary },
 };
 

@@ -155,4 +155,31 @@ expect 2 "HCL report forced as sev-snp" --evidence "$S/azure/trustee_azsnp_hcl-r
 expect 2 "--from-daemon (later)" --from-daemon http://127.0.0.1:1
 expect 2 "--json with a value" --evidence "$S/sev-snp/trustee_test-report.bin" --json=yes
 
+# Coffer's key binding (--unlock-key/--identity-key): usage, and refusal when the report binds other keys.
+UK=1122334455667788090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20
+IK=02aabbcc0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d
+N=deadbeef0405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+TR="--evidence $S/sev-snp/trustee_test-report.bin --cert $S/sev-snp/trustee_test-vcek.der --at $T2024"
+expect 2 "--unlock-key without --identity-key" $TR --unlock-key $UK --nonce $N
+expect 2 "--identity-key without --unlock-key" $TR --identity-key locked --nonce $N
+expect 2 "binding without --nonce" $TR --unlock-key $UK --identity-key $IK
+expect 2 "short unlock key" $TR --unlock-key 1122 --identity-key $IK --nonce $N
+expect 2 "uncompressed-prefix identity key" $TR --unlock-key $UK --identity-key 04${IK:2} --nonce $N
+expect 2 "nonce over 64 bytes with a binding" $TR --unlock-key $UK --identity-key $IK --nonce $N$N$N
+expect 1 "report binds other keys" $TR --unlock-key $UK --identity-key $IK --nonce $N
+grep -q 'does not bind the expected keys' "$tmp/err" || fail "binding refusal: reason not on stderr"
+expect 1 "report binds other keys (locked signer)" $TR --unlock-key $UK --identity-key locked --nonce $N
+# Evidence as the signer returns it on SEV-SNP: the report followed by the host's certificate table (the VCEK).
+vcek=$S/sev-snp/trustee_test-vcek.der
+vlen=$(stat -c %s "$vcek")
+{
+	cat "$S/sev-snp/trustee_test-report.bin"
+	printf '\x63\xda\x75\x8d\xe6\x64\x45\x64\xad\xc5\xf4\xb9\x3b\xe8\xac\xcd'	# VCEK GUID
+	printf "$(printf '\\x%02x\\x00\\x00\\x00\\x%02x\\x%02x\\x00\\x00' 48 $((vlen & 255)) $((vlen >> 8)))"
+	head -c 24 /dev/zero
+	cat "$vcek"
+} >"$tmp/report+table.bin"
+expect 0 "SNP report + certificate table, no --cert" --evidence "$tmp/report+table.bin" --at $T2024
+expect 1 "SNP report alone, no --cert" --evidence "$S/sev-snp/trustee_test-report.bin" --at $T2024
+
 echo "ok: verify ($pass checks)"

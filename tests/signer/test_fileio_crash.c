@@ -54,6 +54,28 @@ rounds(void)
 	return s != NULL ? atoi(s) : 100;
 }
 
+static double
+now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/*
+ * Kill delays span about three runs of the child's loop body as timed here,
+ * so that on a fast or a loaded machine alike the kills land before, inside
+ * and between operations (a fixed range would miss on one or the other).
+ */
+static unsigned
+delay_range(double one_op_us)
+{
+	double r = 3 * one_op_us;
+
+	return r < 2000 ? 2000u : r > 2e6 ? 2000000u : (unsigned)r;
+}
+
 static void
 kill_hook(enum fileio_step s)
 {
@@ -284,18 +306,22 @@ test_crash_random_raw(void)
 {
 	char dir[256];
 	int i, n = rounds(), olds = 0, news = 0, debris = 0, bad = 0;
+	unsigned range;
+	double t0;
 
 	raw_a = malloc(BIG);
 	raw_b = malloc(BIG);
 	fill(raw_a, BIG, 0xa0);
 	fill(raw_b, BIG, 0xb0);
 	su_mkdtemp(dir, sizeof(dir));
+	t0 = now_us();
 	CHECK_OK(fileio_write_atomic(dir, "f", raw_a, BIG));
+	range = delay_range(now_us() - t0);
 	for (i = 0; i < n; i++) {
 		pid_t pid = spawn(child_raw_loop, dir);
 		int t;
 
-		CHECK(kill_after(pid, rnd(20000)));
+		CHECK(kill_after(pid, rnd(range)));
 		if (su_equals(dir, "f", raw_a, BIG))
 			olds++;
 		else if (su_equals(dir, "f", raw_b, BIG))
@@ -332,13 +358,18 @@ test_crash_random_keystore(void)
 	struct ks_secret *s = NULL, *u = NULL;
 	char dir[256];
 	int i, n = rounds(), alpha = 0, beta = 0, bad = 0;
+	unsigned range;
+	double t0;
 
 	su_mkdtemp(dir, sizeof(dir));
 	CHECK_OK(ks_create(&s, dir, (const uint8_t *)"alpha", 5, 12, NULL, &fast));
+	t0 = now_us();
+	CHECK_OK(ks_change_passphrase(dir, (const uint8_t *)"alpha", 5, (const uint8_t *)"alpha", 5, NULL));
+	range = delay_range(now_us() - t0);
 	for (i = 0; i < n && s != NULL; i++) {
 		pid_t pid = spawn(child_keystore_loop, dir);
 
-		CHECK(kill_after(pid, rnd(10000)));
+		CHECK(kill_after(pid, rnd(range)));
 		if (ks_unlock(&u, dir, (const uint8_t *)"alpha", 5) == 0)
 			alpha++;
 		else if (ks_unlock(&u, dir, (const uint8_t *)"beta", 4) == 0)
@@ -391,16 +422,20 @@ test_crash_random_state(void)
 	struct cbuf blob;
 	char dir[256];
 	int i, n = rounds(), bad = 0, back = 0;
+	unsigned range;
+	double t0;
 
 	su_mkdtemp(dir, sizeof(dir));
+	t0 = now_us();
 	CHECK_OK(state_save(dir, state_key, (const uint8_t *)"\0\0\0\0\0\0\0\0", 8, h0, 0));
+	range = delay_range(now_us() - t0);
 	cbuf_init(&blob, 0);
 	for (i = 0; i < n; i++) {
 		pid_t pid = spawn(child_state_loop, dir);
 		size_t k;
 		int ok;
 
-		CHECK(kill_after(pid, rnd(10000)));
+		CHECK(kill_after(pid, rnd(range)));
 		cbuf_reset(&blob);
 		if (state_load(&blob, head, &seq, dir, state_key) != 0 || blob.len < 8) {
 			bad++;

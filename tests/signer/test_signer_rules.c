@@ -1,0 +1,285 @@
+/*
+ * The signer's judgement through the real process: policy changes need the
+ * passphrase; each rule refuses at its boundary with its own code and reason
+ * (maximum per payment, rolling 24 hours — also across a restart —,
+ * passphrase threshold, kill switch, allowlist); every decision lands in the
+ * audit log, readable through the protocol; a cut audit log stops unlock.
+ * The test PSBT spends 150000 sat of ours (100000 wpkh + 50000 tr, fee
+ * included) and 70000 of someone else's.
+ */
+#include "signer_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "harness.h"
+
+#include "btc/address.h"
+#include "btc/bip322.h"
+#include "btc/bip39.h"
+#include "signer/client.h"
+#include "signer/proto.h"
+
+static const struct client_spawn_opts spawn_opts = {
+	"regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES,
+};
+
+static const struct proto_secret pw = { PROTO_SECRET_PLAIN, (const uint8_t *)"pw", 2 };
+
+struct fixture {
+	char dir[64];
+	struct signer_client c;
+	struct test_wallet_keys k;
+	struct cbuf psbt;
+};
+
+static void
+setup(struct fixture *f)
+{
+	struct proto_secret none = client_secret_none();
+	struct cbuf mn;
+	uint8_t seed[64];
+
+	test_tmpdir(f->dir);
+	cbuf_init_secret(&mn, 0);
+	cbuf_init(&f->psbt, 0);
+	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
+	CHECK_OK(client_create(&f->c, &mn, &pw, 12, &none, NULL));
+	CHECK_OK(bip39_mnemonic_to_seed(seed, (const char *)mn.p, ""));
+	CHECK_OK(test_derive_keys(&f->k, seed, 0));
+	CHECK_OK(test_make_psbt(&f->psbt, &f->k));
+	CHECK_OK(client_unlock(&f->c, &pw, 0));
+	secure_wipe(seed, sizeof(seed));
+	cbuf_free(&mn);
+}
+
+static void
+restart(struct fixture *f)
+{
+	client_close(&f->c);
+	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
+	CHECK_OK(client_unlock(&f->c, &pw, 0));
+}
+
+static void
+teardown(struct fixture *f)
+{
+	client_close(&f->c);
+	cbuf_free(&f->psbt);
+	test_rmtree(f->dir);
+}
+
+static int
+set_policy(struct fixture *f, const char *json)
+{
+	return client_set_policy(&f->c, &pw, json, strlen(json));
+}
+
+static int
+sign(struct fixture *f, const struct proto_secret *pass, struct client_sign_result *res)
+{
+	struct proto_secret none = client_secret_none();
+	struct cbuf out;
+	int r;
+
+	cbuf_init(&out, 0);
+	r = client_sign_psbt(&f->c, &out, res, pass != NULL ? pass : &none, f->psbt.p, f->psbt.len);
+	cbuf_free(&out);
+	return r;
+}
+
+static void
+test_policy_needs_passphrase(void)
+{
+	struct proto_secret none = client_secret_none();
+	struct proto_secret bad = { PROTO_SECRET_PLAIN, (const uint8_t *)"no", 2 };
+	struct fixture f;
+	struct cbuf json;
+
+	setup(&f);
+	cbuf_init(&json, 0);
+	CHECK_OK(client_get_policy(&f.c, &json));
+	CHECK(strstr((const char *)json.p, "\"kill_switch\":false") != NULL);
+	CHECK_RC(client_set_policy(&f.c, &none, "{\"kill_switch\":true}", 19), COFFER_ERR_SIGNER_NO_PASSPHRASE);
+	CHECK_RC(client_set_policy(&f.c, &bad, "{\"kill_switch\":true}", 19), COFFER_ERR_KS_WRONG_PASSPHRASE);
+	CHECK_RC(set_policy(&f, "{\"max_fee_sat\":\"lots\"}"), COFFER_ERR_POLICY_BAD_VALUE);
+	CHECK_MSG(strstr(f.c.reason, "max_fee_sat") != NULL, "reason: %s", f.c.reason);
+	CHECK_RC(set_policy(&f, "{\"no_such_rule\":1}"), COFFER_ERR_POLICY_UNKNOWN_KEY);
+	/* nothing changed */
+	cbuf_reset(&json);
+	CHECK_OK(client_get_policy(&f.c, &json));
+	CHECK(strstr((const char *)json.p, "\"kill_switch\":false") != NULL);
+	CHECK_OK(set_policy(&f, "{\"kill_switch\":true}"));
+	cbuf_reset(&json);
+	CHECK_OK(client_get_policy(&f.c, &json));
+	CHECK(strstr((const char *)json.p, "\"kill_switch\":true") != NULL);
+	/* it persists across a restart (sealed state) */
+	restart(&f);
+	cbuf_reset(&json);
+	CHECK_OK(client_get_policy(&f.c, &json));
+	CHECK(strstr((const char *)json.p, "\"kill_switch\":true") != NULL);
+	cbuf_free(&json);
+	teardown(&f);
+}
+
+static void
+test_rules(void)
+{
+	struct client_sign_result res;
+	struct proto_secret sealed;
+	struct fixture f;
+	struct cbuf box;
+	uint8_t pk[32], ch[PROTO_CHALLENGE_LEN];
+
+	setup(&f);
+	cbuf_init(&box, 0);
+	/* no limits: signs; the reply reports the value leaving and the fee */
+	CHECK_OK(sign(&f, NULL, &res));
+	CHECK(res.inputs_signed == 2 && res.amount_out == 150000 && res.fee == 20000);
+	/* kill switch */
+	CHECK_OK(set_policy(&f, "{\"kill_switch\":true}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_KILL_SWITCH);
+	/* maximum per payment, at its boundary */
+	CHECK_OK(set_policy(&f, "{\"max_per_payment_sat\":149999}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_MAX_PAYMENT);
+	CHECK(f.c.reason[0] != '\0');
+	CHECK_OK(set_policy(&f, "{\"max_per_payment_sat\":150000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* fee */
+	CHECK_OK(set_policy(&f, "{\"max_fee_sat\":19999}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_FEE);
+	/* allowlist: the destination is not on it */
+	CHECK_OK(set_policy(&f, "{\"allowlist\":[\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\"]}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_ALLOWLIST);
+	/* passphrase above a threshold: refused without, signed with (sealed, one use) */
+	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":100000}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_PASSPHRASE_REQUIRED);
+	CHECK_OK(client_get_unlock_key(&f.c, pk, ch));
+	CHECK_OK(client_seal(&box, pk, ch, (const uint8_t *)"pw", 2));
+	sealed = client_secret_sealed(box.p, box.len);
+	CHECK_OK(sign(&f, &sealed, &res));
+	CHECK_RC(sign(&f, &sealed, &res), COFFER_ERR_SIGNER_SEALED);
+	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":150000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	cbuf_free(&box);
+	teardown(&f);
+}
+
+static void
+test_daily_limit_survives_restart(void)
+{
+	struct client_sign_result res;
+	struct fixture f;
+
+	setup(&f);
+	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":299999}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
+	/* a restart does not reset the window: the charge was sealed to disk */
+	restart(&f);
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
+	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":300000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
+	teardown(&f);
+}
+
+static void
+test_audit(void)
+{
+	struct client_sign_result res;
+	struct fixture f;
+	struct cbuf rec;
+	char path[128];
+	struct stat st;
+	uint64_t next;
+	uint32_t count;
+	int fd;
+
+	setup(&f);
+	cbuf_init(&rec, 0);
+	CHECK_OK(sign(&f, NULL, &res));
+	CHECK_OK(set_policy(&f, "{\"kill_switch\":true}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_KILL_SWITCH);
+	CHECK_OK(client_read_audit(&f.c, &rec, &next, &count, 1, 100));
+	/* create, unlock, sign (allowed), policy change, sign (refused) */
+	CHECK_MSG(count == 5 && next == 6, "count %u next %llu", count, (unsigned long long)next);
+	CHECK(cbuf_put_u8(&rec, 0) == 0);
+	CHECK(strstr((const char *)rec.p, "\"create\"") != NULL && strstr((const char *)rec.p, "\"unlock\"") != NULL);
+	CHECK(strstr((const char *)rec.p, "\"sign_psbt\"") != NULL);
+	CHECK(strstr((const char *)rec.p, "policy_kill_switch") != NULL);
+	cbuf_reset(&rec);
+	CHECK_OK(client_read_audit(&f.c, &rec, &next, &count, 4, 1));
+	CHECK(count == 1 && next == 5);
+	/* cut the last record: the sealed head is gone, so unlock refuses */
+	client_close(&f.c);
+	snprintf(path, sizeof(path), "%s/signer/audit.log", f.dir);
+	CHECK(stat(path, &st) == 0 && st.st_size > 10);
+	/* remove the lock record the close wrote and the refusal before it */
+	CHECK((fd = open(path, O_WRONLY)) >= 0);
+	CHECK(ftruncate(fd, st.st_size / 2) == 0);
+	close(fd);
+	CHECK_OK(client_spawn_signer(&f.c, COFFER_SIGNER_BIN, f.dir, &spawn_opts));
+	CHECK(client_unlock(&f.c, &pw, 0) != 0);
+	CHECK_MSG(strstr(f.c.reason, "audit") != NULL, "reason: %s", f.c.reason);
+	cbuf_free(&rec);
+	teardown(&f);
+}
+
+/* BIP322 with the wallet's own addresses, verified independently. */
+static void
+test_sign_message(void)
+{
+	static const char msg[] = "Coffer proof of control";
+	struct proto_secret none = client_secret_none();
+	struct fixture f;
+	struct cbuf sig, spk;
+	char addr[PROTO_MAX_ADDRESS + 1], want[ADDR_BUFSIZE];
+	uint8_t h[20], xonly[32];
+
+	setup(&f);
+	cbuf_init(&sig, 0);
+	cbuf_init(&spk, 0);
+	CHECK_OK(client_sign_message(&f.c, addr, &sig, &none, PROTO_ACCOUNT_WPKH, 0, 0, 0,
+	    (const uint8_t *)msg, sizeof(msg) - 1));
+	hash160(h, f.k.wpkh_pub, 33);
+	CHECK_OK(script_p2wpkh(&spk, h));
+	CHECK_OK(addr_encode(want, spk.p, spk.len, BTC_REGTEST));
+	CHECK_STREQ(addr, want);
+	CHECK(strncmp((const char *)sig.p, "smp", 3) == 0);
+	CHECK_OK(bip322_verify_address(NULL, (const char *)sig.p, addr, BTC_REGTEST, (const uint8_t *)msg,
+	    sizeof(msg) - 1));
+	CHECK_RC(bip322_verify_address(NULL, (const char *)sig.p, addr, BTC_REGTEST, (const uint8_t *)msg,
+	    sizeof(msg) - 2), COFFER_ERR_BIP322);
+	cbuf_reset(&sig);
+	cbuf_reset(&spk);
+	CHECK_OK(client_sign_message(&f.c, addr, &sig, &none, PROTO_ACCOUNT_TR, 0, 0, 0,
+	    (const uint8_t *)msg, sizeof(msg) - 1));
+	CHECK_OK(keys_taproot_output_key(xonly, NULL, f.k.tr_pub + 1, NULL));
+	CHECK_OK(script_p2tr(&spk, xonly));
+	CHECK_OK(addr_encode(want, spk.p, spk.len, BTC_REGTEST));
+	CHECK_STREQ(addr, want);
+	CHECK_OK(bip322_verify_address(NULL, (const char *)sig.p, addr, BTC_REGTEST, (const uint8_t *)msg,
+	    sizeof(msg) - 1));
+	cbuf_reset(&sig);
+	CHECK_RC(client_sign_message(&f.c, addr, &sig, &none, PROTO_ACCOUNT_SH_WPKH, 0, 0, 0,
+	    (const uint8_t *)msg, sizeof(msg) - 1), COFFER_ERR_UNSUPPORTED);
+	CHECK_OK(set_policy(&f, "{\"kill_switch\":true}"));
+	CHECK_RC(client_sign_message(&f.c, addr, &sig, &none, PROTO_ACCOUNT_WPKH, 0, 0, 1,
+	    (const uint8_t *)msg, sizeof(msg) - 1), COFFER_ERR_POLICY_KILL_SWITCH);
+	cbuf_free(&sig);
+	cbuf_free(&spk);
+	teardown(&f);
+}
+
+static const struct test_case tests[] = {
+	{ "sign_message", test_sign_message },
+	{ "policy_needs_passphrase", test_policy_needs_passphrase },
+	{ "rules", test_rules },
+	{ "daily_limit_survives_restart", test_daily_limit_survives_restart },
+	{ "audit", test_audit },
+};
+
+TEST_MAIN(tests)
