@@ -542,7 +542,8 @@ chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const str
 			u->height = s->txs[i].status.height;
 		}
 	}
-	qsort(s->txs, n, sizeof(*s->txs), wtx_cmp);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined: an empty wallet has no txs array */
+		qsort(s->txs, n, sizeof(*s->txs), wtx_cmp);
 	out->tip = *tip;
 	out->txs = s->txs;
 	out->n_txs = n;
