@@ -17,4 +17,9 @@ int route_payments_bump(struct daemon *d, struct api_request *rq, struct api_res
 int route_payments_cancel(struct daemon *d, struct api_request *rq, struct api_response *rs);
 int route_events(struct daemon *d, struct api_request *rq, struct api_response *rs);
 
+/* routes_webhooks.c */
+int route_webhooks_create(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_webhooks_list(struct daemon *d, struct api_request *rq, struct api_response *rs);
+int route_webhooks_delete(struct daemon *d, struct api_request *rq, struct api_response *rs);
+
 #endif

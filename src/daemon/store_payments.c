@@ -123,6 +123,15 @@ event_insert(struct store *s, struct store_event *e)
 		r = 0;
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	/* The outbox: one pending delivery per endpoint subscribed to this type, in this transaction. */
+	if (r == 0 && (sqlite3_prepare_v2(s->db, "INSERT INTO webhook_deliveries (webhook_id, event_seq, next_at) "
+	    "SELECT id, ?, ? FROM webhooks WHERE instr(',' || events || ',', ',' || ? || ',') > 0", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_bind_int64(st, 1, e->seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, e->created_at * 1000) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, e->type, -1, SQLITE_STATIC) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE))
+		r = COFFER_ERR_STORE;
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -596,7 +605,8 @@ store_event_append(struct store *s, struct store_event *e)
 	int r;
 
 	lock(s);
-	r = event_insert(s, e);
+	if ((r = exec(s, "BEGIN IMMEDIATE")) == 0)
+		r = finish(s, event_insert(s, e));
 	unlock(s);
 	return r;
 }
