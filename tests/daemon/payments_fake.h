@@ -19,7 +19,7 @@
 #include "wallet/bump.h"
 #include "wallet/wallet_fixture.h"
 
-#define FAKE_MAX_COINS 4096
+#define FAKE_MAX_COINS 100000
 #define FAKE_MAX_TXS 2048
 
 struct fake_coin {
