@@ -339,6 +339,10 @@ main(int argc, char **argv)
 	}
 	sandboxed = 1;
 	if ((ret = sandbox_enter_dir(dir, c.user)) != 0) {
+		if (ret == COFFER_ERR_SIGNER_USER)
+			fprintf(stderr, "coffer-signer: the user '%s' to drop to is missing or privileged "
+			    "(scripts/signer-user creates %s; --user names another)\n",
+			    c.user != NULL ? c.user : SANDBOX_USER_DEFAULT, SANDBOX_USER_DEFAULT);
 		fail("cannot enter the signer directory", ret);
 		return 1;
 	}

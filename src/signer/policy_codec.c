@@ -175,18 +175,26 @@ ledger_charge(struct signer_ledger *l, uint64_t now, uint64_t amount_sat)
 int
 ledger_encode(struct cbuf *out, const struct signer_ledger *l)
 {
-	size_t i;
+	uint8_t *p;
+	size_t i, k;
 	int r;
 
 	if (l->n > LEDGER_MAX_ENTRIES)
 		return COFFER_ERR_INVALID_ARG;
+	/* Written in place after one reservation: a full ledger (16 KiB) is
+	 * re-encoded with every signature, so this is on the signing path. */
 	if ((r = cbuf_put_u8(out, LEDGER_ENCODING_V1)) != 0 ||
-	    (r = cbuf_put_u16le(out, (uint16_t)l->n)) != 0)
+	    (r = cbuf_put_u16le(out, (uint16_t)l->n)) != 0 ||
+	    (r = cbuf_reserve(out, 16 * l->n)) != 0)
 		return r;
-	for (i = 0; i < l->n; i++)
-		if ((r = cbuf_put_u64le(out, l->e[i].time)) != 0 ||
-		    (r = cbuf_put_u64le(out, l->e[i].amount_sat)) != 0)
-			return r;
+	p = out->p + out->len;
+	for (i = 0; i < l->n; i++, p += 16) {
+		for (k = 0; k < 8; k++) {
+			p[k] = (uint8_t)(l->e[i].time >> (8 * k));
+			p[8 + k] = (uint8_t)(l->e[i].amount_sat >> (8 * k));
+		}
+	}
+	out->len += 16 * l->n;
 	return 0;
 }
 

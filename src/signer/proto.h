@@ -58,7 +58,7 @@
 #define PROTO_MAX_SIGNATURE  4096	/* BIP322 signature string */
 #define PROTO_MAX_ADDRESS    128
 #define PROTO_MAX_AUDIT      ((size_t)1 << 20)	/* audit records in one reply */
-#define PROTO_MAX_EVIDENCE   ((size_t)64 << 10)	/* attestation evidence blob */
+#define PROTO_MAX_EVIDENCE   ((size_t)1 << 20)	/* attestation evidence blob (ATTEST_MAX_EVIDENCE) */
 #define PROTO_MAX_STATEMENT  512	/* attestation statement text */
 #define PROTO_MAX_DESCRIPTORS 3		/* account types in one reply */
 

@@ -128,9 +128,9 @@ lookup_user(uid_t *uid, gid_t *gid, const char *user)
 {
 	struct passwd *pw;
 
+	/* No fallback to a shared account such as nobody: whoever else runs as
+	 * it could signal or trace the signer as its owner. */
 	pw = getpwnam(user != NULL ? user : SANDBOX_USER_DEFAULT);
-	if (pw == NULL && user == NULL)
-		pw = getpwnam(SANDBOX_USER_FALLBACK);
 	if (pw == NULL || pw->pw_uid == 0 || pw->pw_gid == 0)
 		return COFFER_ERR_SIGNER_USER;
 	*uid = pw->pw_uid;

@@ -24,9 +24,12 @@
 
 #include <stddef.h>
 
-/* Default unprivileged user, and the fallback when it does not exist. */
+/*
+ * The dedicated unprivileged user a signer started as root drops to (a
+ * system user of its own: scripts/signer-user creates it; `--user` names
+ * another). There is deliberately no fallback to a shared account.
+ */
 #define SANDBOX_USER_DEFAULT  "coffer-signer"
-#define SANDBOX_USER_FALLBACK "nobody"
 
 /*
  * PR_SET_DUMPABLE 0 (no ptrace attach or /proc/PID/mem by other non-root
@@ -53,7 +56,7 @@ int sandbox_close_fds(const int *keep, size_t n);
 /*
  * Make dir (mode 0700) if it is missing and make it the working directory.
  * When the process runs as root: give dir and the regular files in it to
- * `user` (NULL: SANDBOX_USER_DEFAULT, else SANDBOX_USER_FALLBACK), raise the
+ * `user` (NULL: SANDBOX_USER_DEFAULT), raise the
  * locked-memory limit for libsodium's guarded pages, chroot into dir, and drop
  * to that user's uid and gid (supplementary groups cleared), checking that
  * root cannot be regained. Not root: `user` must be NULL or our own name.

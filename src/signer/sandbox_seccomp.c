@@ -38,6 +38,10 @@ static const char *const allowed[] = {
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "restart_syscall",
 	/* Queried by AddressSanitizer before noreturn calls; harmless. */
 	"sigaltstack",
+	/* glibc's qsort asks for the machine's memory size (sysconf
+	 * _SC_PHYS_PAGES) before sorting large arrays, as the policy's
+	 * allowlist set does; read-only, harmless. */
+	"sysinfo",
 	"futex", "exit", "exit_group",
 };
 

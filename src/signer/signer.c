@@ -19,7 +19,9 @@
 #include "common/err.h"
 #include "common/secmem.h"
 #include "signer/keystore.h"
+#include "signer/seal.h"
 #include "signer/signer_int.h"
+#include "signer/tee.h"
 
 /* State bits for the dispatch table. */
 #define ST_UNINIT   (1u << PROTO_STATE_UNINITIALIZED)
@@ -142,6 +144,10 @@ signer_new(struct signer **out, const struct signer_config *cfg)
 	if ((s = secmem_alloc(sizeof(*s))) == NULL)
 		return COFFER_ERR_NOMEM;
 	s->cfg = *cfg;
+	if (s->cfg.tee == NULL)
+		s->cfg.tee = tee_backend_none();
+	if (s->cfg.seal == NULL)
+		s->cfg.seal = seal_backend_none();
 	s->unlock_sk = secmem_alloc(crypto_box_SECRETKEYBYTES);
 	s->rx = secmem_alloc(SIGNER_RX_MAX);
 	s->txmem = secmem_alloc(SIGNER_TX_SECRET);
@@ -293,8 +299,8 @@ h_status(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 		now = signer_now_boot();
 		m.session_left = s->expiry > now ? (uint32_t)(s->expiry - now) : 0;
 	}
-	m.tee.p = (const uint8_t *)"none";
-	m.tee.len = 4;
+	m.tee.p = (const uint8_t *)s->cfg.tee->name;
+	m.tee.len = strlen(s->cfg.tee->name);
 	return proto_status_reply_encode(out, &m);
 }
 
@@ -324,31 +330,42 @@ h_lock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 }
 
 /*
- * Attestation backend `none`: this build has no TEE, and says so plainly
- * instead of returning something that looks like evidence. A TEE backend
- * (attestation issue) returns evidence whose report data is nonce || unlock
- * key, so a verifier knows which key to seal its passphrase to.
+ * Attestation through the configured backend (tee.h): evidence whose report
+ * data is nonce || unlock key, so a verifier knows which key to seal its
+ * passphrase to. The `none` backend returns no evidence and a statement that
+ * there is no TEE.
  */
-static const char none_statement[] =
-    "no TEE: this signer runs as an ordinary hardened process; no hardware "
-    "attests its code or protects its memory from the host's administrator";
-
 static int
 h_attestation(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 {
+	const struct tee_backend *tee = s->cfg.tee;
 	struct proto_attestation req;
 	struct proto_attestation_reply m;
+	uint8_t report_data[TEE_REPORT_DATA_LEN];
+	struct cbuf ev;
 	int ret;
 
 	if ((ret = proto_attestation_decode(&req, p, n)) != 0)
 		return signer_bad_request(s, ret);
+	memcpy(report_data, req.nonce, 32);
+	memcpy(report_data + 32, s->unlock_pk, 32);
+	cbuf_init(&ev, PROTO_MAX_EVIDENCE);
+	if ((ret = tee->evidence(tee->ctx, &ev, report_data)) != 0) {
+		signer_reason(s, "the %s backend produced no evidence: %s", tee->name, coffer_err_msg(ret));
+		goto out;
+	}
 	memset(&m, 0, sizeof(m));
-	m.backend.p = (const uint8_t *)"none";
-	m.backend.len = 4;
-	m.statement.p = (const uint8_t *)none_statement;
-	m.statement.len = sizeof(none_statement) - 1;
+	m.backend.p = (const uint8_t *)tee->name;
+	m.backend.len = strlen(tee->name);
+	m.statement.p = (const uint8_t *)tee->statement;
+	m.statement.len = strlen(tee->statement);
 	memcpy(m.unlock_pubkey, s->unlock_pk, 32);
-	return proto_attestation_reply_encode(out, &m);
+	m.evidence.p = ev.p;
+	m.evidence.len = ev.len;
+	ret = proto_attestation_reply_encode(out, &m);
+out:
+	cbuf_free(&ev);
+	return ret;
 }
 
 /* --- the connection loop --------------------------------------------------------------- */

@@ -19,12 +19,16 @@
 #include "signer/transport.h"
 
 struct signer;
+struct seal_backend;
+struct tee_backend;
 
 struct signer_config {
 	const char *dir;		/* the signer directory (keystore, state, audit.log) */
 	enum btc_network network;	/* of the descriptors, addresses and PSBTs */
 	uint32_t kdf_opslimit;		/* Argon2id for new keystores; 0: the default */
 	uint32_t kdf_memlimit_kib;	/* 0: the default */
+	const struct tee_backend *tee;	/* attestation evidence (tee.h); NULL: `none` */
+	const struct seal_backend *seal;	/* platform sealing (seal.h); NULL: `none` */
 };
 
 /*

@@ -22,6 +22,10 @@
 #include "signer/signer_wallet.h"
 #include "signer/state.h"
 
+/* The protocol carries every policy the parser accepts (and get_policy's
+ * canonical form of it, which is never longer than an accepted input). */
+_Static_assert(PROTO_MAX_POLICY == POLICY_MAX_JSON, "policy caps of protocol and parser differ");
+
 /* Accounts the judge knows as ours (BIP44/49/84/86 account 0). */
 #define SESSION_ACCOUNTS 1
 
@@ -44,7 +48,10 @@ save_state(const char *dir, const uint8_t key[32], const struct signer_policy *p
 	int ret;
 
 	cbuf_init_secret(&blob, STATE_BLOB_MAX);
-	if ((ret = policy_state_encode(&blob, p, l)) == 0)
+	/* Room for a typical policy and a full ledger at once (a growing secret
+	 * buffer is copied and wiped at each doubling). */
+	if ((ret = cbuf_reserve(&blob, (size_t)32 << 10)) == 0 &&
+	    (ret = policy_state_encode(&blob, p, l)) == 0)
 		ret = state_save(dir, key, blob.p, blob.len, log->head, log->seq);
 	cbuf_free(&blob);
 	return ret;

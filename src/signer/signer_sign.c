@@ -5,7 +5,8 @@
  *      change proven ours by re-derivation, value leaving and fee computed,
  *      every policy rule applied) — it never signs a digest it is handed;
  *   3. append the decision to the audit log durably (no record, no signature);
- *   4. if allowed, charge the 24-hour ledger and seal it to disk;
+ *   4. if allowed, charge the 24-hour ledger and seal it, with the audit
+ *      head, to disk (one atomic state write);
  *   5. sign only our inputs (psbt_sign recomputes every sighash; the keys
  *      come from the session's keyring, signer_keys.c);
  *   6. wipe the keys, reply.
@@ -40,28 +41,39 @@ refuse_early(struct signer *s, const uint8_t reqhash[32], int code, const char *
 	return code;
 }
 
-/* Steps 4-5: charge the ledger durably, then sign. */
+/*
+ * Steps 4-5: charge the ledger durably, then sign. In per-signature mode
+ * (fresh: the keystore decrypted for this request) the keys are derived from
+ * that secret and wiped with it, not taken from the session's cache.
+ */
 static int
 charge_and_sign(struct signer *s, struct psbt *psbt, struct psbt_sign_stats *stats, uint64_t now,
-    uint64_t spend)
+    uint64_t spend, const struct ks_secret *fresh)
 {
 	struct signer_session *x = s->sess;
+	struct signer_keyring *once = NULL;
 	struct signer_ledger *saved;
 	int ret;
 
-	if ((saved = malloc(sizeof(*saved))) == NULL)
+	if (fresh != NULL && (ret = signer_keyring_new(&once, fresh, s->cfg.network)) != 0)
+		return ret;
+	if ((saved = malloc(sizeof(*saved))) == NULL) {
+		signer_keyring_free(once);
 		return COFFER_ERR_NOMEM;
+	}
 	*saved = x->ledger;
 	if ((ret = ledger_charge(&x->ledger, now, spend)) != 0 || (ret = signer_session_save(s)) != 0) {
 		/* Not on disk: the spend did not happen. */
 		x->ledger = *saved;
 		free(saved);
+		signer_keyring_free(once);
 		signer_reason(s, "the spend could not be recorded durably: not signing");
 		return ret;
 	}
 	free(saved);
-	if ((ret = signer_keyring_sign(x->keys, psbt, stats)) != 0)
+	if ((ret = signer_keyring_sign(once != NULL ? once : x->keys, psbt, stats)) != 0)
 		signer_reason(s, "signing failed after the spend was charged: %s", coffer_err_msg(ret));
+	signer_keyring_free(once);
 	return ret;
 }
 
@@ -93,8 +105,8 @@ signer_h_sign_psbt(struct signer *s, struct cbuf *out, const uint8_t *p, size_t 
 		ret = refuse_early(s, reqhash, r, "the PSBT does not parse");
 		goto out;
 	}
-	/* Per-signature mode: the keystore decrypted for this request only, to
-	 * prove the passphrase (it must hold the session's seed), then wiped. */
+	/* Per-signature mode: the keystore decrypted for this request only (it
+	 * must hold the session's seed); its keys sign, then all is wiped. */
 	if ((r = signer_signing_secret(s, &fresh, &sec, &supplied, &req.passphrase)) != 0) {
 		ret = refuse_early(s, reqhash, r, r == COFFER_ERR_SIGNER_SEALED ?
 		    "the sealed passphrase does not open (another signer, or a spent challenge)" :
@@ -104,16 +116,22 @@ signer_h_sign_psbt(struct signer *s, struct cbuf *out, const uint8_t *p, size_t 
 	r = judge_psbt(&d, &s->sess->wallet, &psbt, req.psbt.p, req.psbt.len, &s->sess->policy,
 	    &s->sess->ledger, now, supplied);
 	audit_event_from_decision(&ev, dest, &d, now);
-	if ((ret = signer_session_record(s, &ev)) != 0) {
+	/* The record first, durably: no record, no signature. Its head is sealed
+	 * into the state together with the ledger charge (one state write per
+	 * signature); a crash in between leaves the log one record ahead of the
+	 * state, which audit_open accepts, and no signature released. */
+	if ((ret = audit_append(&s->sess->audit, NULL, &ev)) != 0) {
 		signer_reason(s, "the audit record could not be written: not signing");
 		goto out;
 	}
 	if (r != 0) {
+		/* The refusal is on disk already; sealing its head is best effort. */
+		(void)signer_session_save(s);
 		signer_reason(s, "%s", d.reason[0] != '\0' ? d.reason : coffer_err_msg(r));
 		ret = r;
 		goto out;
 	}
-	if ((ret = charge_and_sign(s, &psbt, &stats, now, d.spend_sat)) != 0)
+	if ((ret = charge_and_sign(s, &psbt, &stats, now, d.spend_sat, fresh)) != 0)
 		goto out;
 	ks_secret_free(fresh);	/* keys wiped before the reply is built */
 	fresh = NULL;
@@ -148,6 +166,7 @@ signer_h_sign_message(struct signer *s, struct cbuf *out, const uint8_t *p, size
 	struct proto_sign_message_reply rep;
 	struct ks_secret *fresh = NULL;
 	const struct ks_secret *sec;
+	struct signer_keyring *once = NULL;
 	struct bip32_key *key = NULL;
 	struct cbuf spk, sig;
 	uint32_t path[5];
@@ -188,7 +207,13 @@ signer_h_sign_message(struct signer *s, struct cbuf *out, const uint8_t *p, size
 		ret = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((ret = signer_keyring_derive(s->sess->keys, key, path, 5)) != 0)
+	/* Per-signature mode: from the secret decrypted for this request. */
+	if (fresh != NULL && (ret = signer_keyring_new(&once, fresh, s->cfg.network)) != 0)
+		goto refuse;
+	ret = signer_keyring_derive(once != NULL ? once : s->sess->keys, key, path, 5);
+	signer_keyring_free(once);
+	once = NULL;
+	if (ret != 0)
 		goto refuse;
 	if (req.type == PROTO_ACCOUNT_WPKH) {
 		hash160(h, key->pub, 33);

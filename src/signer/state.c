@@ -61,6 +61,9 @@ state_seal(struct cbuf *file, const uint8_t key[STATE_KEY_LEN], const uint8_t *b
 	if ((blob == NULL && bloblen > 0) || key == NULL || audit_head == NULL)
 		return COFFER_ERR_INVALID_ARG;
 	cbuf_init_secret(&plain, STATE_PLAIN_FIXED + STATE_BLOB_MAX);
+	/* Sized once: a growing secret buffer is copied and wiped at each step. */
+	if ((ret = cbuf_reserve(&plain, STATE_PLAIN_FIXED + bloblen)) != 0)
+		goto out;
 	if ((k = secmem_alloc(sizeof(*k))) == NULL) {
 		ret = COFFER_ERR_NOMEM;
 		goto out;

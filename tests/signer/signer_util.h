@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,17 @@ out:
 	psbt_free(&p);
 	tx_free(&tx);
 	return ret;
+}
+
+/*
+ * The signer's dedicated user (coffer-signer), which a signer started as
+ * root drops to; the CTest fixture signer_user (scripts/signer-user) makes
+ * it. Returns its passwd entry, or NULL.
+ */
+static inline struct passwd *
+test_signer_user(void)
+{
+	return getpwnam("coffer-signer");
 }
 
 /* Read a small /proc file into buf (NUL-terminated). Returns bytes read or -1. */

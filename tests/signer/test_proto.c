@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "signer/policy.h"
 #include "signer/proto.h"
 #include "signer/transport.h"
 
@@ -426,6 +428,49 @@ test_misc_messages(void)
 	cbuf_free(&b);
 }
 
+/* The policy field carries exactly what the policy parser accepts
+ * (POLICY_MAX_JSON) and not a byte more, both ways. */
+static void
+test_policy_cap(void)
+{
+	struct proto_set_policy sp, spd;
+	struct proto_policy_reply p, pd;
+	uint8_t *big = malloc(POLICY_MAX_JSON + 1);
+	struct cbuf b;
+
+	CHECK(PROTO_MAX_POLICY == POLICY_MAX_JSON);
+	if (big == NULL)
+		return;
+	memset(big, ' ', POLICY_MAX_JSON + 1);
+	cbuf_init(&b, 0);
+	sp.passphrase.kind = PROTO_SECRET_PLAIN;
+	sp.passphrase.p = (const uint8_t *)"x";
+	sp.passphrase.len = 1;
+	sp.json.p = big;
+	sp.json.len = POLICY_MAX_JSON;
+	CHECK_OK(proto_set_policy_encode(&b, &sp));
+	CHECK_OK(proto_set_policy_decode(&spd, b.p, b.len));
+	CHECK(spd.json.len == POLICY_MAX_JSON);
+	p.json = sp.json;
+	cbuf_reset(&b);
+	CHECK_OK(proto_policy_reply_encode(&b, &p));
+	CHECK_OK(proto_policy_reply_decode(&pd, b.p, b.len));
+	CHECK(pd.json.len == POLICY_MAX_JSON);
+	/* one byte more: the encoder refuses it, and a hostile frame carrying it is refused */
+	sp.json.len = POLICY_MAX_JSON + 1;
+	cbuf_reset(&b);
+	CHECK_RC(proto_set_policy_encode(&b, &sp), COFFER_ERR_INVALID_ARG);
+	cbuf_reset(&b);
+	CHECK_OK(cbuf_put_u8(&b, PROTO_SECRET_PLAIN));
+	CHECK_OK(cbuf_put_compact(&b, 1));
+	CHECK_OK(cbuf_put_u8(&b, 'x'));
+	CHECK_OK(cbuf_put_compact(&b, POLICY_MAX_JSON + 1));
+	CHECK_OK(cbuf_put(&b, big, POLICY_MAX_JSON + 1));
+	CHECK_RC(proto_set_policy_decode(&spd, b.p, b.len), COFFER_ERR_TOO_LARGE);
+	cbuf_free(&b);
+	free(big);
+}
+
 /* --- transports ------------------------------------------------------------------ */
 
 static void
@@ -557,6 +602,7 @@ static const struct test_case tests[] = {
 	{ "descriptors", test_descriptors },
 	{ "sign", test_sign },
 	{ "misc_messages", test_misc_messages },
+	{ "policy_cap", test_policy_cap },
 	{ "stream_transport", test_stream_transport },
 	{ "unix_transport", test_unix_transport },
 	{ "vsock_transport", test_vsock_transport },

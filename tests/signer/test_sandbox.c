@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "signer_util.h"
 
 #include "signer/sandbox.h"
 
@@ -211,10 +212,8 @@ test_enter_dir(void)
 	snprintf(file, sizeof(file), "%s/keystore", dir);
 	CHECK((fd = open(file, O_CREAT | O_WRONLY, 0600)) >= 0);
 	close(fd);
-	pw = getpwnam(SANDBOX_USER_DEFAULT);
-	if (pw == NULL)
-		pw = getpwnam(SANDBOX_USER_FALLBACK);
-	CHECK(pw != NULL);
+	pw = test_signer_user();
+	CHECK(pw != NULL && strcmp(pw->pw_name, SANDBOX_USER_DEFAULT) == 0);
 	if ((pid = fork()) == 0) {
 		if (sandbox_enter_dir(dir, NULL) != 0)
 			_exit(1);

@@ -27,13 +27,12 @@
 #include <sodium.h>
 
 #include "harness.h"
+#include "memscan.h"
 
 #include "btc/bip39.h"
 #include "common/encoding.h"
 #include "signer/client.h"
 
-/* Regions larger than this are sanitizer shadow or reservations, not data. */
-#define SCAN_REGION_MAX ((unsigned long)256 << 20)
 #define LINE_MAX_RELAY ((size_t)64 << 10)
 
 /* --- the relay (daemon stand-in) -------------------------------------------------- */
@@ -216,87 +215,6 @@ hexdup(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* --- scanning a process's memory --------------------------------------------------------- */
-
-struct needle {
-	const char *name;
-	const uint8_t *p;
-	size_t n;
-	int hits;
-};
-
-/* Read every readable mapping of pid through /proc/PID/mem and count each needle.
- * Returns bytes scanned, or -1 when the memory cannot be opened. */
-static long
-scan_memory(pid_t pid, struct needle *nd, size_t nn)
-{
-	char path[64], line[512];
-	unsigned long lo, hi, a;
-	uint8_t *buf;
-	size_t chunk = (size_t)1 << 20, over = 128, i, got;
-	long total = 0;
-	FILE *maps;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	if ((maps = fopen(path, "r")) == NULL) {
-		close(fd);
-		return -1;
-	}
-	buf = malloc(chunk + over);
-	while (fgets(line, sizeof(line), maps) != NULL) {
-		char perms[8];
-
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
-			continue;
-		if (hi - lo > SCAN_REGION_MAX || strstr(line, "[vvar") != NULL || strstr(line, "[vsyscall]") != NULL)
-			continue;
-		for (a = lo; a < hi; a += chunk) {
-			size_t want = hi - a < chunk ? hi - a : chunk;
-
-			r = pread(fd, buf, want, (off_t)a);
-			if (r <= 0)
-				continue;
-			got = (size_t)r;
-			/* count matches that start in this chunk (overlap read for ones crossing its end) */
-			if (a + got < hi) {
-				ssize_t r2 = pread(fd, buf + got, over, (off_t)(a + got));
-
-				if (r2 > 0)
-					got += (size_t)r2;
-			}
-			for (i = 0; i < nn; i++) {
-				const uint8_t *p = buf, *end = buf + got;
-
-				while ((size_t)(end - p) >= nd[i].n &&
-				    (p = memmem(p, (size_t)(end - p), nd[i].p, nd[i].n)) != NULL) {
-					if ((size_t)(p - buf) < (size_t)r)
-						nd[i].hits++;
-					p++;
-				}
-			}
-			total += r;
-		}
-	}
-	free(buf);
-	fclose(maps);
-	close(fd);
-	return total;
-}
-
-static void
-reset_hits(struct needle *nd, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		nd[i].hits = 0;
-}
-
 /* As the signer's own unprivileged uid: can /proc/PID/mem be opened? */
 static int
 mem_open_as(pid_t pid, uid_t uid, gid_t gid)
@@ -321,7 +239,7 @@ test_memory(void)
 	struct test_wallet_keys k;
 	struct relay r;
 	struct cbuf box, mnbox, psbt, signed_psbt;
-	struct needle nd[9], ctl[1];
+	struct memscan_needle nd[9], ctl[1];
 	struct passwd *pw;
 	struct psbt p;
 	const struct psbt_kv *kv;
@@ -388,22 +306,22 @@ test_memory(void)
 	kv = psbt_map_find(&p.in[0].map, PSBT_IN_PARTIAL_SIG, k.wpkh_pub, 33);
 	CHECK(kv != NULL);
 
-	nd[0] = (struct needle){ "mnemonic", (const uint8_t *)mn, strlen(mn), 0 };
-	nd[1] = (struct needle){ "entropy", entropy, entlen, 0 };
-	nd[2] = (struct needle){ "seed", seed, 64, 0 };
-	nd[3] = (struct needle){ "master private key", k.master_priv, 32, 0 };
-	nd[4] = (struct needle){ "BIP84 account private key", k.account_priv[0], 32, 0 };
-	nd[5] = (struct needle){ "BIP86 account private key", k.account_priv[1], 32, 0 };
-	nd[6] = (struct needle){ "wpkh signing key", k.wpkh_priv, 32, 0 };
-	nd[7] = (struct needle){ "tr signing key", k.tr_priv, 32, 0 };
-	nd[8] = (struct needle){ "passphrase", (const uint8_t *)pass, strlen(pass), 0 };
-	ctl[0] = (struct needle){ "the relay's signed PSBT signature", kv != NULL ? kv->value : NULL,
-		kv != NULL ? kv->value_len : 0, 0 };
+	nd[0] = (struct memscan_needle){ "mnemonic", (const uint8_t *)mn, strlen(mn), 0, 0 };
+	nd[1] = (struct memscan_needle){ "entropy", entropy, entlen, 0, 0 };
+	nd[2] = (struct memscan_needle){ "seed", seed, 64, 0, 0 };
+	nd[3] = (struct memscan_needle){ "master private key", k.master_priv, 32, 0, 0 };
+	nd[4] = (struct memscan_needle){ "BIP84 account private key", k.account_priv[0], 32, 0, 0 };
+	nd[5] = (struct memscan_needle){ "BIP86 account private key", k.account_priv[1], 32, 0, 0 };
+	nd[6] = (struct memscan_needle){ "wpkh signing key", k.wpkh_priv, 32, 0, 0 };
+	nd[7] = (struct memscan_needle){ "tr signing key", k.tr_priv, 32, 0, 0 };
+	nd[8] = (struct memscan_needle){ "passphrase", (const uint8_t *)pass, strlen(pass), 0, 0 };
+	ctl[0] = (struct memscan_needle){ "the relay's signed PSBT signature", kv != NULL ? kv->value : NULL,
+		kv != NULL ? kv->value_len : 0, 0, 0 };
 
 	/* the relay: nothing secret, but the scan does see its data */
-	scanned = scan_memory(r.pid, nd, 9);
+	scanned = memscan_process(r.pid, nd, 9, 0);
 	CHECK(scanned > 0);
-	(void)scan_memory(r.pid, ctl, 1);
+	(void)memscan_process(r.pid, ctl, 1, 0);
 	printf("relay: scanned %ld bytes\n", scanned);
 	for (i = 0; i < 9; i++)
 		CHECK_MSG(nd[i].hits == 0, "relay (daemon stand-in) memory holds the %s (%d times)",
@@ -414,18 +332,22 @@ test_memory(void)
 	 * seed while unlocked; after lock it is gone */
 	CHECK(relay_cmd(&r, &pl, "pid") == 0);
 	signer = (pid_t)atoi(pl);
-	pw = getpwnam("coffer-signer");
-	if (pw == NULL)
-		pw = getpwnam("nobody");
+	pw = test_signer_user();
 	CHECK(pw != NULL && mem_open_as(signer, pw->pw_uid, pw->pw_gid) == 0);
-	reset_hits(nd, 9);
-	CHECK(scan_memory(signer, nd, 9) > 0);
+	CHECK(memscan_process(signer, nd, 9, MEMSCAN_CAN_LOCK) > 0);
 	CHECK_MSG(nd[2].hits > 0, "control: root did not find the seed in the unlocked signer");
 	printf("note: root can read the unlocked signer's memory (seed found %d times): "
 	    "see docs/THREAT_MODEL.md\n", nd[2].hits);
+	/* every secret the unlocked signer holds is in guarded memory: locked,
+	 * never dumped, fenced by guard pages (libsodium's sodium_malloc) */
+	if (!MEMSCAN_CAN_LOCK)
+		printf("skipped: the mlock part of the guarded-memory check (AddressSanitizer ignores mlock); "
+		    "guard pages and MADV_DONTDUMP checked\n");
+	for (i = 0; i < 9; i++)
+		CHECK_MSG(nd[i].unguarded == 0, "unlocked signer holds the %s outside guarded memory "
+		    "(%d of %d copies)", nd[i].name, nd[i].unguarded, nd[i].hits);
 	CHECK(relay_cmd(&r, &pl, "lock") == 0);
-	reset_hits(nd, 9);
-	CHECK(scan_memory(signer, nd, 8) > 0);
+	CHECK(memscan_process(signer, nd, 8, 0) > 0);
 	for (i = 0; i < 8; i++)
 		CHECK_MSG(nd[i].hits == 0, "locked signer still holds the %s (%d times)", nd[i].name, nd[i].hits);
 

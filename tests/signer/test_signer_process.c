@@ -180,12 +180,19 @@ test_uninitialized_permissions(void)
 static void
 check_sandboxed(pid_t pid)
 {
-	char v[256];
+	char v[256], path[64];
+	struct stat st;
 
 	test_status_field(v, sizeof(v), pid, "Seccomp");
 	CHECK_STREQ(v, "2");
 	test_status_field(v, sizeof(v), pid, "NoNewPrivs");
 	CHECK_STREQ(v, "1");
+	/* not dumpable: the kernel then gives its /proc files to root, not to
+	 * the process's own uid (proc(5), PR_SET_DUMPABLE) */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	test_status_field(v, sizeof(v), pid, "Uid");
+	CHECK(stat(path, &st) == 0 && st.st_uid == 0);
+	CHECK_MSG(geteuid() != 0 || atoi(v) != 0, "the signer kept uid 0");
 }
 
 static void
@@ -242,8 +249,12 @@ test_lifecycle(void)
 	CHECK(st.state == PROTO_STATE_LOCKED);
 	client_close(&c);
 
-	/* a new process: the keystore persists; create again is not permitted */
+	/* a new process: the keystore persists; create again is not permitted,
+	 * and while locked neither is the storage key, signing or descriptors */
 	check_not_permitted(dir, 4);
+	check_not_permitted(dir, 3);
+	check_not_permitted(dir, 2);
+	check_not_permitted(dir, 1);
 	CHECK_OK(spawn(&c, dir));
 	CHECK_OK(client_status(&c, &st));
 	CHECK(st.state == PROTO_STATE_LOCKED);
@@ -570,10 +581,11 @@ test_sandbox(void)
 	if (geteuid() == 0) {
 		CHECK_STREQ(v, "0000000000000000");
 		test_status_field(v, sizeof(v), pid, "Uid");
-		pw = getpwnam("coffer-signer");
-		if (pw == NULL)
-			pw = getpwnam("nobody");
+		/* dropped to its dedicated user, which nothing else runs as */
+		pw = test_signer_user();
 		CHECK(pw != NULL && (unsigned)atoi(v) == pw->pw_uid && atoi(v) != 0);
+		test_status_field(v, sizeof(v), pid, "Gid");
+		CHECK(pw != NULL && (unsigned)atoi(v) == pw->pw_gid && atoi(v) != 0);
 		test_status_field(v, sizeof(v), pid, "Groups");
 		CHECK_STREQ(v, "");
 		/* chrooted into its directory */

@@ -19,7 +19,9 @@
 #include "btc/address.h"
 #include "btc/bip322.h"
 #include "btc/bip39.h"
+#include "btc/descriptor.h"
 #include "signer/client.h"
+#include "signer/policy.h"
 #include "signer/proto.h"
 
 static const struct client_spawn_opts spawn_opts = {
@@ -263,6 +265,18 @@ test_sign_message(void)
 	CHECK_STREQ(addr, want);
 	CHECK_OK(bip322_verify_address(NULL, (const char *)sig.p, addr, BTC_REGTEST, (const uint8_t *)msg,
 	    sizeof(msg) - 1));
+	/* per-signature passphrase: the key comes from the keystore decrypted for
+	 * this request; same address, a signature that verifies; a wrong one refuses */
+	cbuf_reset(&sig);
+	CHECK_OK(client_sign_message(&f.c, addr, &sig, &pw, PROTO_ACCOUNT_TR, 0, 0, 0,
+	    (const uint8_t *)msg, sizeof(msg) - 1));
+	CHECK_STREQ(addr, want);
+	CHECK_OK(bip322_verify_address(NULL, (const char *)sig.p, addr, BTC_REGTEST, (const uint8_t *)msg,
+	    sizeof(msg) - 1));
+	cbuf_reset(&sig);
+	CHECK_RC(client_sign_message(&f.c, addr, &sig, &(struct proto_secret){ PROTO_SECRET_PLAIN,
+	    (const uint8_t *)"px", 2 }, PROTO_ACCOUNT_TR, 0, 0, 0, (const uint8_t *)msg, sizeof(msg) - 1),
+	    COFFER_ERR_KS_WRONG_PASSPHRASE);
 	cbuf_reset(&sig);
 	CHECK_RC(client_sign_message(&f.c, addr, &sig, &none, PROTO_ACCOUNT_SH_WPKH, 0, 0, 0,
 	    (const uint8_t *)msg, sizeof(msg) - 1), COFFER_ERR_UNSUPPORTED);
@@ -274,12 +288,72 @@ test_sign_message(void)
 	teardown(&f);
 }
 
+/*
+ * The largest policy there can be: POLICY_MAX_JSON bytes (the parser's and
+ * the protocol's cap, one constant) holding 64 allowlist entries of the
+ * longest length. It is accepted, kept across a restart and read back; one
+ * byte more is refused by the client before anything is sent, and the
+ * connection goes on.
+ */
+static void
+test_policy_size_cap(void)
+{
+	const size_t hexlen = POLICY_MAX_ENTRY_LEN - 14;	/* raw( hex )#checksum */
+	char entry[POLICY_MAX_ENTRY_LEN + 1], sum[DESC_CHECKSUM_LEN + 1];
+	struct client_status st;
+	struct fixture f;
+	struct cbuf json, got;
+	size_t i, j, pad;
+	int r;
+
+	setup(&f);
+	cbuf_init(&json, POLICY_MAX_JSON + 1);
+	cbuf_init(&got, 0);
+	r = cbuf_put(&json, (const uint8_t *)"{\"allowlist\":[", 14);
+	for (i = 0; i < POLICY_MAX_ALLOWLIST; i++) {
+		memcpy(entry, "raw(", 4);
+		snprintf(entry + 4, 3, "%02zx", i);
+		for (j = 2; j < hexlen; j++)
+			entry[4 + j] = "51"[j & 1];
+		entry[4 + hexlen] = ')';
+		r |= desc_checksum(sum, entry, 5 + hexlen);
+		entry[5 + hexlen] = '#';
+		memcpy(entry + 6 + hexlen, sum, DESC_CHECKSUM_LEN + 1);
+		r |= strlen(entry) != POLICY_MAX_ENTRY_LEN;
+		r |= cbuf_put_u8(&json, '"');
+		r |= cbuf_put(&json, (const uint8_t *)entry, POLICY_MAX_ENTRY_LEN);
+		r |= cbuf_put(&json, (const uint8_t *)(i + 1 < POLICY_MAX_ALLOWLIST ? "\"," : "\"]"), 2);
+	}
+	/* pad with JSON whitespace to exactly the cap */
+	CHECK(json.len + 2 <= POLICY_MAX_JSON);
+	pad = POLICY_MAX_JSON - json.len - 1;
+	for (j = 0; j < pad; j++)
+		r |= cbuf_put_u8(&json, j % 64 == 63 ? '\n' : ' ');
+	r |= cbuf_put_u8(&json, '}');
+	CHECK(r == 0);
+	CHECK(json.len == POLICY_MAX_JSON);
+	CHECK_OK(client_set_policy(&f.c, &pw, (const char *)json.p, json.len));
+	restart(&f);
+	CHECK_OK(client_get_policy(&f.c, &got));
+	CHECK(got.len > (size_t)POLICY_MAX_ALLOWLIST * POLICY_MAX_ENTRY_LEN && got.len < POLICY_MAX_JSON);
+	CHECK(memmem(got.p, got.len, entry, POLICY_MAX_ENTRY_LEN) != NULL);
+	/* one byte over: refused before sending, the connection stays usable */
+	CHECK_OK(cbuf_put_u8(&json, ' '));
+	CHECK_RC(client_set_policy(&f.c, &pw, (const char *)json.p, json.len), COFFER_ERR_INVALID_ARG);
+	CHECK_OK(client_status(&f.c, &st));
+	CHECK(st.state == PROTO_STATE_UNLOCKED);
+	cbuf_free(&json);
+	cbuf_free(&got);
+	teardown(&f);
+}
+
 static const struct test_case tests[] = {
 	{ "sign_message", test_sign_message },
 	{ "policy_needs_passphrase", test_policy_needs_passphrase },
 	{ "rules", test_rules },
 	{ "daily_limit_survives_restart", test_daily_limit_survives_restart },
 	{ "audit", test_audit },
+	{ "policy_size_cap", test_policy_size_cap },
 };
 
 TEST_MAIN(tests)
