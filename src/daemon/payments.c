@@ -15,6 +15,9 @@ int
 payments_init(struct payments *pm, struct store *store, const struct payments_backend *be,
     const struct wacct *accts, size_t n_accts, enum btc_network net)
 {
+	struct store_payment last;
+	size_t n = 0;
+
 	memset(pm, 0, sizeof(*pm));
 	if (store == NULL || be == NULL || accts == NULL || n_accts == 0)
 		return COFFER_ERR_INVALID_ARG;
@@ -23,6 +26,13 @@ payments_init(struct payments *pm, struct store *store, const struct payments_ba
 	pm->accts = accts;
 	pm->n_accts = n_accts;
 	pm->net = net;
+	/* Unsigned payments up to here belong to a previous process (payments_reconcile). */
+	if (store_payment_list(store, &last, 1, &n, 0, -1) != 0)
+		return COFFER_ERR_STORE;
+	if (n == 1) {
+		pm->boot_seq = last.seq;
+		store_payment_clear(&last);
+	}
 	if (pthread_mutex_init(&pm->mu, NULL) != 0)
 		return COFFER_ERR_INTERNAL;
 	return 0;

@@ -42,7 +42,7 @@
 #define PAYMENTS_REASON_LEN 256
 #define PAYMENTS_DEFAULT_CONF_TARGET 6
 #define PAYMENTS_BUILD_RETRIES 4	/* rebuilds after losing a coin to a concurrent payment */
-#define PAYMENTS_STALE_CREATED_S 600	/* after start, unsigned payments this old are abandoned */
+#define PAYMENTS_STALE_CREATED_S 600	/* unsigned payments of this process this old are abandoned */
 
 struct payments_backend {
 	/*
@@ -79,7 +79,7 @@ struct payments {
 	uint64_t max_fee_rate;		/* sat/kvB; 0: PAY_MAX_FEE_RATE */
 	pthread_mutex_t mu;		/* one build-and-reserve at a time */
 	uint64_t seed;			/* 0: fresh randomness (tests set it) */
-	int reconciled_once;		/* payments_reconcile has run since start */
+	int64_t boot_seq;		/* the newest payment when payments_init ran */
 };
 
 /* A payment request, validated (payments_json.c parses one from JSON). */
@@ -137,8 +137,8 @@ int payments_cancel(struct payments *pm, struct store_payment *out, const char *
 
 /*
  * Finish interrupted work and follow the chain (see above); safe to call at
- * any time (the first call after start abandons every unsigned payment, later
- * calls only those older than PAYMENTS_STALE_CREATED_S).
+ * any time: unsigned payments recorded before payments_init are abandoned at
+ * once, younger ones only when older than PAYMENTS_STALE_CREATED_S.
  * Out: *changed: payments whose status changed (may be NULL).
  * Returns 0 or a store error.
  */

@@ -28,9 +28,10 @@ each_in(struct payments *pm, int status, size_t *changed, int64_t now,
 
 /*
  * Created but never signed: the transaction never existed outside this
- * process. The first pass after start fails them all (whatever was signing
- * them died with the last process); later passes leave young ones alone, a
- * request may be signing them right now.
+ * process. Those recorded before this engine started are failed at once
+ * (whatever was signing them died with the last process); younger ones only
+ * once they are PAYMENTS_STALE_CREATED_S old, as a request may be signing
+ * them right now.
  */
 static int
 finish_created(struct payments *pm, const char *id, size_t *changed, int64_t now)
@@ -38,14 +39,13 @@ finish_created(struct payments *pm, const char *id, size_t *changed, int64_t now
 	struct store_payment p;
 	int r;
 
-	if (pm->reconciled_once) {
-		if ((r = store_payment_get(pm->store, &p, id)) != 0)
-			return r;
-		r = p.created_at > now - PAYMENTS_STALE_CREATED_S;
-		store_payment_clear(&p);
-		if (r)
-			return 0;
-	}
+	if ((r = store_payment_get(pm->store, &p, id)) != 0)
+		return r;
+	/* Before this process started, or abandoned long ago; never one a request may be signing now. */
+	r = p.seq > pm->boot_seq && p.created_at > now - PAYMENTS_STALE_CREATED_S;
+	store_payment_clear(&p);
+	if (r)
+		return 0;
 	r = payments_fail(pm, id, STORE_PAY_CREATED, "interrupted before signing", now);
 
 	if (r == 0)
@@ -119,6 +119,5 @@ payments_reconcile(struct payments *pm, size_t *changed, int64_t now)
 	    (r = each_in(pm, STORE_PAY_BROADCAST, changed, now, follow)) != 0 ||
 	    (r = each_in(pm, STORE_PAY_REPLACED, changed, now, follow)) != 0)
 		return r;
-	pm->reconciled_once = 1;
 	return 0;
 }

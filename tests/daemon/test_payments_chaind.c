@@ -192,7 +192,6 @@ test_end_to_end(void)
 		u.from = STORE_PAY_BROADCAST;
 		u.to = STORE_PAY_SIGNED;
 		CHECK_OK(store_payment_update(st, child.id, &u));
-		pm.reconciled_once = 0;
 		CHECK_OK(payments_reconcile(&pm, &changed, clock_s));
 		CHECK_OK(store_payment_get(st, &q, child.id));
 		CHECK(q.status == STORE_PAY_BROADCAST);
