@@ -534,7 +534,7 @@ chain_bitcoind_new(struct chain **out, const struct chain_opts *o)
 		up[ul] = ':';
 		memcpy(up + ul + 1, o->rpc_password, pl + 1);
 		r = chain_http_set_userpwd(&b->http, up, ul + pl + 1);
-		secure_free(up, ul + pl + 2);
+		secmem_free(up);
 		if (r != 0)
 			goto fail;
 	}

@@ -64,7 +64,7 @@ chain_http_set_userpwd(struct chain_http *h, const char *userpwd, size_t len)
 		return COFFER_ERR_NOMEM;
 	memcpy(p, userpwd, len);
 	p[len] = '\0';
-	secure_free(h->userpwd, h->userpwd_len + 1);
+	secmem_free(h->userpwd);
 	h->userpwd = p;
 	h->userpwd_len = len;
 	return 0;
@@ -78,7 +78,7 @@ chain_http_free(struct chain_http *h)
 	free(h->base);
 	free(h->ca_file);
 	if (h->userpwd != NULL)
-		secure_free(h->userpwd, h->userpwd_len + 1);
+		secmem_free(h->userpwd);
 	pthread_mutex_destroy(&h->lock);
 	memset(h, 0, sizeof(*h));
 }

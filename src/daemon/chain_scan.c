@@ -542,7 +542,7 @@ chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const str
 			u->height = s->txs[i].status.height;
 		}
 	}
-	if (n > 1)	/* qsort(NULL, 0, ...) is undefined: an empty wallet has no txs array */
+	if (n > 1)
 		qsort(s->txs, n, sizeof(*s->txs), wtx_cmp);
 	out->tip = *tip;
 	out->txs = s->txs;

@@ -400,6 +400,45 @@ test_conflict(void)
 }
 
 static void
+test_reorg(void)
+{
+	struct twallet w;
+	struct chain_sync_req q;
+	struct chain_sync_result r;
+	struct chain *c;
+	char addr[100], t[65];
+	json_t *j;
+
+	if (!up())
+		return;
+	CHECK_OK(twallet_init(&w, 8, 1));
+	CHECK((c = backend(0, 0)) != NULL);
+	CHECK_OK(twallet_address(addr, &w, 0, 0));
+	CHECK(chaind_faucet(&D, t, addr, 42000) == 0);
+	CHECK(chaind_mine(&D, 1) == 0);
+	req_for(&q, &w);
+	CHECK_OK(chain_sync(c, &r, &q));
+	CHECK(r.n_utxos == 1 && r.utxos[0].height == r.tip.height);
+	chain_sync_result_free(&r);
+	/* The block goes away: the payment is unconfirmed again. */
+	CHECK((j = chaind_post(&D, "/reorg", "{\"depth\":1}")) != NULL);
+	json_decref(j);
+	CHECK_OK(chain_sync(c, &r, &q));
+	CHECK(r.n_utxos == 1 && r.utxos[0].height == 0 && r.n_txs == 1 && r.txs[0].status.height == 0);
+	chain_sync_result_free(&r);
+	/* Mined again, then reorged out for good: the result no longer has it
+	 * (a sync result is the whole truth: replace, do not merge). */
+	CHECK(chaind_mine(&D, 1) == 0);
+	CHECK((j = chaind_post(&D, "/reorg", "{\"depth\":1,\"drop\":true}")) != NULL);
+	json_decref(j);
+	CHECK_OK(chain_sync(c, &r, &q));
+	CHECK(r.n_utxos == 0 && r.n_txs == 0 && r.last_used[0] == -1);
+	chain_sync_result_free(&r);
+	chain_free(c);
+	twallet_free(&w);
+}
+
+static void
 test_fee_estimates(void)
 {
 	struct chain *c;
@@ -594,6 +633,7 @@ static const struct test_case tests[] = {
 	{ "gap_limit", test_gap_limit },
 	{ "broadcast", test_broadcast },
 	{ "conflict", test_conflict },
+	{ "reorg", test_reorg },
 	{ "fee_estimates", test_fee_estimates },
 	{ "hostile", test_hostile },
 	{ "stop", test_stop },
