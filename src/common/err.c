@@ -247,6 +247,8 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_PAY_RESERVED, "coin_reserved", "a coin is reserved by another pending payment"),
 	E(COFFER_ERR_PAY_BROADCAST_REJECTED, "broadcast_rejected", "the network refused the transaction"),
 	E(COFFER_ERR_PAY_UNAVAILABLE, "payments_unavailable", "payments need the chain backend and the signer"),
+	E(COFFER_ERR_PAY_HAS_DESCENDANT, "payment_has_descendant",
+	    "a later payment spends this payment's change; bump that one instead"),
 };
 #undef E
 

@@ -37,7 +37,7 @@ orig_load(struct payments *pm, struct orig_ctx *c, const char *id, int with_wall
 {
 	struct store_pay_input *ins = NULL;
 	struct pay_utxo *w = NULL;
-	size_t n_ins = 0, n_w = 0, i, j;
+	size_t n_ins = 0, n_w = 0, spenders = 0, i, j;
 	uint32_t height = 0;
 	int r;
 
@@ -50,6 +50,15 @@ orig_load(struct payments *pm, struct orig_ctx *c, const char *id, int with_wall
 	/* Already in a block: nothing to bump. */
 	if (pm->be->tx_status(pm->be->ctx, &height, c->p.txid) == 0 && height > 0)
 		return COFFER_ERR_PAY_STATE;
+	/*
+	 * A later payment spends its change: replacing it would evict that one
+	 * too (and BIP125 rule 3 would count its fee), and its change is no
+	 * longer there for a child. Bumping the later payment lifts both.
+	 */
+	if ((r = store_payment_spenders(pm->store, &spenders, c->p.txid)) != 0)
+		return r;
+	if (spenders > 0)
+		return COFFER_ERR_PAY_HAS_DESCENDANT;
 	if ((r = tx_parse(&c->tx, c->p.raw_tx, c->p.raw_tx_len, 0)) != 0 ||
 	    (r = store_payment_inputs(pm->store, &ins, &n_ins, id)) != 0)
 		return r;

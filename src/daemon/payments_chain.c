@@ -71,6 +71,7 @@ sync_account(struct payments_chain *pc, struct pay_utxo **v, size_t *n, size_t *
 		(*v)[*n].account = a;
 		(*v)[*n].change = c->desc;
 		(*v)[*n].index = c->index;
+		(*v)[*n].unconfirmed = c->height == 0;
 		(*n)++;
 	}
 	chain_sync_result_free(&res);

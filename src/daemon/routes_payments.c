@@ -313,6 +313,9 @@ bump_or_cancel(struct daemon *d, struct api_request *rq, struct api_response *rs
 		api_message(rs, "no payment with id %s", rq->params[0]);
 	else if (r == COFFER_ERR_PAY_STATE)
 		api_message(rs, "payment %s is not waiting for confirmation", rq->params[0]);
+	else if (r == COFFER_ERR_PAY_HAS_DESCENDANT)
+		api_message(rs, "a later payment spends the change of %s: bump that one (CPFP lifts both)",
+		    rq->params[0]);
 	else
 		r = fail_with(rs, r, &p);
 	daemon_store_release(d);

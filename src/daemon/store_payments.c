@@ -460,6 +460,25 @@ store_payment_inputs(struct store *s, struct store_pay_input **ins, size_t *n, c
 }
 
 int
+store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32])
+{
+	sqlite3_stmt *st = NULL;
+	int r = COFFER_ERR_STORE;
+
+	*n = 0;
+	lock(s);
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM payment_inputs WHERE txid = ? AND active = 1", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*n = (size_t)sqlite3_column_int64(st, 0);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	unlock(s);
+	return r;
+}
+
+int
 store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n)
 {
 	return collect_inputs(s, ins, n, "SELECT txid, vout, value, spk, account, chain, idx FROM payment_inputs "

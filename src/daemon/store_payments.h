@@ -138,6 +138,9 @@ struct store_pay_update {
  * (reclaim: a coin went to yet another payment), COFFER_ERR_INVALID_ARG or COFFER_ERR_STORE. */
 int store_payment_update(struct store *s, const char *id, const struct store_pay_update *u);
 
+/* How many coins created by transaction txid a live payment reserves (its descendants). */
+int store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32]);
+
 /* Every outpoint a live payment reserves. Out: *ins (malloc'd), *n. */
 int store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n);
 

@@ -38,6 +38,7 @@ struct pay_utxo {
 	size_t account;			/* index into the accounts array */
 	uint32_t change, index;		/* its key's derivation in that account */
 	uint32_t flags;			/* COINSEL_RESERVED, COINSEL_MUST_USE */
+	int unconfirmed;		/* 1: created by a transaction not yet in a block */
 };
 
 struct pay_recipient {

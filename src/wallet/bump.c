@@ -77,7 +77,8 @@ make_coins(struct coinsel_coin **out, const struct wacct *accts, size_t n_accts,
 		}
 		c[i].value = utxos[i].value;
 		c[i].input_weight = weight_input(accts[utxos[i].account].type);
-		c[i].flags = others && memcmp(utxos[i].txid, txid, 32) != 0 ?
+		/* BIP125 rule 2: a replacement adds no unconfirmed input of its own. */
+		c[i].flags = others && memcmp(utxos[i].txid, txid, 32) != 0 && !utxos[i].unconfirmed ?
 		    (utxos[i].flags & COINSEL_RESERVED) : COINSEL_RESERVED;
 	}
 	for (i = 0; i < o->tx->n_in; i++)

@@ -4,7 +4,7 @@
  * Replace-by-fee (BIP125, Bitcoin Core's mempool rules): the replacement
  * spends every input of the original (plus wallet coins if the change cannot
  * pay), keeps every recipient output and its amount and the output order,
- * and pays
+ * and pays (rule 2: the coins it adds are confirmed ones)
  *   rule 3: an absolute fee at least the original's, and
  *   rule 4: on top of it, the incremental relay fee for its own size,
  * at a fee rate at least the original's plus the incremental relay fee.

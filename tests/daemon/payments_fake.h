@@ -205,6 +205,42 @@ fake_broadcast(void *ctx, int *rejected, char *reason, size_t reasonsize, const 
 		goto reject;
 	}
 	if (n_conf > 0) {
+		/* BIP125 rule 2: no unconfirmed input that no replaced transaction spent. */
+		for (i = 0; i < tx.n_in; i++) {
+			int from_mempool = 0, spent_by_conflict = 0;
+
+			for (j = 0; j < f->n_txs; j++)
+				if (!f->txs[j].evicted && f->txs[j].height == 0 &&
+				    memcmp(f->txs[j].txid, tx.in[i].prevout.txid, 32) == 0)
+					from_mempool = 1;
+			for (k = 0; k < n_conf; k++)
+				for (j = 0; j < f->txs[conflicts[k]].tx.n_in; j++)
+					if (memcmp(&f->txs[conflicts[k]].tx.in[j].prevout, &tx.in[i].prevout,
+					    sizeof(struct tx_outpoint)) == 0)
+						spent_by_conflict = 1;
+			if (from_mempool && !spent_by_conflict) {
+				snprintf(reason, reasonsize, "replacement-adds-unconfirmed");
+				goto reject;
+			}
+		}
+		/* The descendants of what is replaced go too, and rule 3 counts their fees. */
+		for (k = 0; k < n_conf; k++)
+			for (j = 0; j < f->n_txs && n_conf < 64; j++) {
+				struct fake_tx *m = &f->txs[j];
+				size_t q, z;
+
+				if (m->evicted || m->height != 0)
+					continue;
+				for (q = 0; q < m->tx.n_in; q++)
+					if (memcmp(m->tx.in[q].prevout.txid, f->txs[conflicts[k]].txid, 32) == 0)
+						break;
+				for (z = 0; z < n_conf && conflicts[z] != j; z++)
+					;
+				if (q < m->tx.n_in && z == n_conf) {
+					conflicts[n_conf++] = j;
+					conflict_fee += m->fee;
+				}
+			}
 		if (!bump_rules_ok(in - outv, (uint32_t)tx_weight(&tx), conflict_fee, BUMP_DEFAULT_INCREMENTAL_RELAY_FEE)) {
 			snprintf(reason, reasonsize, "insufficient fee (replacement)");
 			goto reject;

@@ -413,6 +413,38 @@ test_bump_cancel_cpfp(void)
 	CHECK_OK(store_payment_get(st, &q, p.id));
 	CHECK(q.status == STORE_PAY_REPLACED && strcmp(q.replaced_by, b.id) == 0);
 	store_payment_clear(&q);
+	/* A payment whose change a later payment spends is not replaced (that would evict the later one). */
+	{
+		struct store_payment kid;
+		struct store_pay_input in;
+
+		memset(&kid, 0, sizeof(kid));
+		memcpy(kid.id, "pay_00000000000000c1", 21);
+		kid.status = STORE_PAY_SIGNED;
+		snprintf(kid.kind, sizeof(kid.kind), "payment");
+		kid.outputs_json = strdup("[]");
+		kid.change_pos = -1;
+		kid.created_at = clock_s;
+		memset(&in, 0, sizeof(in));
+		memcpy(in.txid, b.txid, 32);
+		in.vout = (uint32_t)(b.change_pos >= 0 ? b.change_pos : 0);
+		in.value = 1000;
+		in.spk_len = 22;
+		CHECK_OK(store_payment_insert(st, &kid, &in, 1));
+		CHECK_RC(payments_bump(&pm, &x, b.id, 20000, 0, clock_s++), COFFER_ERR_PAY_HAS_DESCENDANT);
+		CHECK_RC(payments_cancel(&pm, &x, b.id, 0, clock_s++), COFFER_ERR_PAY_HAS_DESCENDANT);
+		memset(&x, 0, sizeof(x));
+		{
+			struct store_pay_update u;
+
+			memset(&u, 0, sizeof(u));
+			u.from = STORE_PAY_SIGNED;
+			u.to = STORE_PAY_FAILED;
+			u.release = 1;
+			CHECK_OK(store_payment_update(st, kid.id, &u));
+		}
+		store_payment_clear(&kid);
+	}
 	/* A replaced payment cannot be bumped again; its replacement can. */
 	CHECK_RC(payments_bump(&pm, &x, p.id, 20000, 0, clock_s++), COFFER_ERR_PAY_STATE);
 	/* Cancel the replacement: everything back to the wallet. */

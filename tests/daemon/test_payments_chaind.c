@@ -153,6 +153,13 @@ test_end_to_end(void)
 	CHECK_OK(pay_json(&again, &replayed, body, NULL));
 	CHECK(replayed && strcmp(again.id, p1.id) == 0);
 	store_payment_clear(&again);
+	/* RBF (before anything spends its change): the double applies BIP125 and evicts the original. */
+	{
+		int rb = payments_bump(&pm, &b1, p1.id, 8000, 0, clock_s++);
+
+		CHECK_MSG(rb == 0, "bump: %s (%s)", coffer_err_name(rb), b1.failure);
+	}
+	CHECK(b1.status == STORE_PAY_BROADCAST && height_of(&b1) == 0 && height_of(&p1) == UINT32_MAX);
 	/* A batch of 25 outputs in one transaction. */
 	off = (size_t)snprintf(body, sizeof(body), "{\"outputs\":[");
 	for (i = 0; i < 25; i++)
@@ -161,9 +168,6 @@ test_end_to_end(void)
 	snprintf(body + off, sizeof(body) - off, "],\"fee_rate_sat_vb\":1.5}");
 	CHECK_OK(pay_json(&p2, &replayed, body, NULL));
 	CHECK(p2.status == STORE_PAY_BROADCAST && height_of(&p2) == 0);
-	/* RBF: the double applies BIP125 and evicts the original. */
-	CHECK_OK(payments_bump(&pm, &b1, p1.id, 8000, 0, clock_s++));
-	CHECK(b1.status == STORE_PAY_BROADCAST && height_of(&b1) == 0 && height_of(&p1) == UINT32_MAX);
 	/* Cancel the batch: everything back to us. */
 	CHECK_OK(payments_cancel(&pm, &c2, p2.id, 0, clock_s++));
 	CHECK(c2.status == STORE_PAY_BROADCAST && height_of(&c2) == 0 && height_of(&p2) == UINT32_MAX);

@@ -170,6 +170,13 @@ test_rbf_adds_inputs(void)
 	u[1].flags = u[2].flags = 0;
 	u[0].flags = COINSEL_RESERVED;	/* reserved by the payment itself: still spent again */
 	br = bump_req(20000);
+	/* BIP125 rule 2: an unconfirmed coin is never added to a replacement. */
+	u[1].unconfirmed = 1;
+	CHECK_OK(bump_rbf(&nb, fx.acct, FX_NACCT, u, 3, &g.o, &br));
+	CHECK(nb.n_utxos == 2 && nb.utxos[0] == 0 && nb.utxos[1] == 2);
+	check_replacement(&nb, &g, 20000);
+	pay_built_free(&nb);
+	u[1].unconfirmed = 0;
 	CHECK_OK(bump_rbf(&nb, fx.acct, FX_NACCT, u, 3, &g.o, &br));
 	CHECK(nb.n_utxos >= 2 && nb.utxos[0] == 0);
 	CHECK(nb.change_pos >= 0 && nb.psbt.tx.n_out == 2);
