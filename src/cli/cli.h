@@ -71,4 +71,8 @@ int cmd_audit_verify(int argc, char **argv);
 /* cmd_verify.c */
 int cmd_verify(int argc, char **argv);
 
+int cmd_autounlock_enroll(int argc, char **argv);
+int cmd_autounlock_check(int argc, char **argv);
+int cmd_autounlock_remove(int argc, char **argv);
+
 #endif

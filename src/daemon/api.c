@@ -10,18 +10,15 @@
 #include "common/err.h"
 #include "common/secmem.h"
 #include "daemon/daemon.h"
+#include "daemon/reqjson.h"
+#include "daemon/wallet.h"
+#include "daemon/wipealloc.h"
 
 void
 api_request_init(struct api_request *rq)
 {
 	memset(rq, 0, sizeof(*rq));
 	rq->route_index = api_nroutes;
-}
-
-const char *
-api_query(const struct api_request *rq, const char *name)
-{
-	return rq->query != NULL ? rq->query(rq->query_ctx, name) : NULL;
 }
 
 void
@@ -35,9 +32,8 @@ api_request_free(struct api_request *rq)
 void
 api_response_free(struct api_response *rs)
 {
-	/* Bodies can carry a secret shown once (a new token): wiped, not just freed. */
-	if (rs->body != NULL)
-		secure_free(rs->body, rs->body_len);
+	/* Bodies can carry a secret shown once (a new token, a mnemonic): wiped, not just freed. */
+	wipe_free(rs->body);
 	rs->body = NULL;
 	rs->body_len = 0;
 }
@@ -52,12 +48,23 @@ api_status_for(int code)
 	case COFFER_ERR_TOKEN_EXPIRED:
 		return 401;
 	case COFFER_ERR_FORBIDDEN:
+	/* Refusals by the signer: the request is well formed, the answer is no. */
+	case COFFER_ERR_KS_WRONG_PASSPHRASE:
+	case COFFER_ERR_SIGNER_NO_PASSPHRASE:
+	case COFFER_ERR_POLICY_KILL_SWITCH:
+	case COFFER_ERR_POLICY_MAX_PAYMENT:
+	case COFFER_ERR_POLICY_DAILY_LIMIT:
+	case COFFER_ERR_POLICY_ALLOWLIST:
+	case COFFER_ERR_POLICY_FEE:
+	case COFFER_ERR_POLICY_FEERATE:
+	case COFFER_ERR_POLICY_PASSPHRASE_REQUIRED:
 		return 403;
 	case COFFER_ERR_NOT_FOUND:
 		return 404;
 	case COFFER_ERR_METHOD_NOT_ALLOWED:
 		return 405;
 	case COFFER_ERR_TOO_MANY_TOKENS:
+	case COFFER_ERR_KS_EXISTS:
 	case COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT:
 	case COFFER_ERR_PAY_STATE:
 	case COFFER_ERR_PAY_RESERVED:
@@ -69,6 +76,9 @@ api_status_for(int code)
 	case COFFER_ERR_MEDIA_TYPE:
 		return 415;
 	case COFFER_ERR_WALLET_LOCKED:
+	case COFFER_ERR_SIGNER_LOCKED:
+	case COFFER_ERR_SIGNER_UNINITIALIZED:
+	case COFFER_ERR_KS_MISSING:
 		return 423;
 	case COFFER_ERR_RATE_LIMITED:
 		return 429;
@@ -77,6 +87,16 @@ api_status_for(int code)
 	case COFFER_ERR_PAY_BROADCAST_REJECTED:
 		return 502;
 	case COFFER_ERR_SIGNER_UNAVAILABLE:
+	case COFFER_ERR_SIGNER_PROTOCOL:
+	case COFFER_ERR_SIGNER_VERSION:
+	case COFFER_ERR_SIGNER_CLOSED:
+	case COFFER_ERR_SIGNER_SPAWN:
+	case COFFER_ERR_SIGNER_TRANSPORT:
+	case COFFER_ERR_SIGNER_NOT_PERMITTED:
+	case COFFER_ERR_SIGNER_UNKNOWN_MSG:
+	case COFFER_ERR_SIGNER_FRAME_SIZE:
+	case COFFER_ERR_SIGNER_DIR:
+	case COFFER_ERR_SIGNER_BUSY:
 	case COFFER_ERR_PAY_UNAVAILABLE:
 		return 503;
 	/* Our own failures: never the client's fault. */
@@ -91,6 +111,24 @@ api_status_for(int code)
 	case COFFER_ERR_STORE_NETWORK:
 	case COFFER_ERR_DATADIR_PERMS:
 	case COFFER_ERR_DATADIR_LOCKED:
+	/* The signer's own files are damaged: not the client's fault either. */
+	case COFFER_ERR_KS_TAMPERED:
+	case COFFER_ERR_KS_TRUNCATED:
+	case COFFER_ERR_KS_FOREIGN:
+	case COFFER_ERR_KS_VERSION:
+	case COFFER_ERR_KS_MALFORMED:
+	case COFFER_ERR_STATE_MISSING:
+	case COFFER_ERR_STATE_WRONG_KEY:
+	case COFFER_ERR_STATE_TAMPERED:
+	case COFFER_ERR_STATE_TRUNCATED:
+	case COFFER_ERR_STATE_FOREIGN:
+	case COFFER_ERR_STATE_VERSION:
+	case COFFER_ERR_STATE_MALFORMED:
+	case COFFER_ERR_SIGNER_SANDBOX:
+	case COFFER_ERR_AUDIT_WRITE:
+	case COFFER_ERR_AUDIT_BROKEN:
+	case COFFER_ERR_AUDIT_HEAD:
+	case COFFER_ERR_POLICY_ENCODING:
 		return 500;
 	default:
 		break;
@@ -113,23 +151,33 @@ set_body(struct api_response *rs, char *body, size_t len, unsigned int status, c
 int
 api_reply_json(struct api_response *rs, unsigned int status, json_t *body)
 {
+	const size_t flags = JSON_COMPACT | JSON_ENSURE_ASCII;
 	char *text;
+	size_t len;
 
 	if (body == NULL)
 		return COFFER_ERR_NOMEM;
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(body);
-	if (text == NULL)
+	/* Measure, then write into memory that is wiped when the answer is gone. */
+	if ((len = json_dumpb(body, NULL, 0, flags)) == 0 || (text = wipe_alloc(len + 1)) == NULL) {
+		json_decref(body);
 		return COFFER_ERR_NOMEM;
+	}
+	if (json_dumpb(body, text, len, flags) != len) {
+		json_decref(body);
+		wipe_free(text);
+		return COFFER_ERR_INTERNAL;
+	}
+	text[len] = '\0';
+	json_decref(body);
 	rs->code = 0;
-	return set_body(rs, text, strlen(text), status, "application/json");
+	return set_body(rs, text, len, status, "application/json");
 }
 
 int
 api_reply_text(struct api_response *rs, unsigned int status, const char *content_type, const char *text,
     size_t len)
 {
-	char *copy = malloc(len + 1);
+	char *copy = wipe_alloc(len + 1);
 
 	if (copy == NULL)
 		return COFFER_ERR_NOMEM;
@@ -144,7 +192,7 @@ static void
 reply_oom(struct api_response *rs)
 {
 	static const char oom[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
-	char *copy = malloc(sizeof(oom));
+	char *copy = wipe_alloc(sizeof(oom));
 
 	if (copy != NULL)
 		memcpy(copy, oom, sizeof(oom));
@@ -194,6 +242,74 @@ fail(struct api_response *rs, int code, const char *fmt, ...)
 		va_end(ap);
 	}
 	api_reply_error(rs, code, msg);
+}
+
+/* --- query parameters ------------------------------------------------------------------ */
+
+const char *
+api_query_get(const struct api_request *rq, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rq->n_query; i++)
+		if (strcmp(rq->query_key[i], name) == 0)
+			return rq->query_value[i] != NULL ? rq->query_value[i] : "";
+	return NULL;
+}
+
+int
+api_query_check(struct api_request *rq, struct api_response *rs, const char *const *names, size_t n)
+{
+	char q[80];
+	size_t i, j;
+
+	if (rq->query_overflow) {
+		api_message(rs, "at most %d query parameters", API_MAX_QUERY);
+		return COFFER_ERR_BAD_VALUE;
+	}
+	for (i = 0; i < rq->n_query; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(rq->query_key[i], names[j]) == 0)
+				break;
+		req_quote(q, sizeof(q), rq->query_key[i]);
+		if (j == n) {
+			api_message(rs, "unknown query parameter %s", q);
+			return COFFER_ERR_UNKNOWN_FIELD;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(rq->query_key[i], rq->query_key[j]) == 0) {
+				api_message(rs, "query parameter %s given twice", q);
+				return COFFER_ERR_BAD_VALUE;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+api_query_u64(uint64_t *out, struct api_request *rq, struct api_response *rs, const char *name, uint64_t def,
+    uint64_t min, uint64_t max)
+{
+	const char *v = api_query_get(rq, name);
+	uint64_t x = 0;
+	size_t i;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] < '0' || v[i] > '9' || i >= 19 || (i == 1 && v[0] == '0'))
+			goto bad;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (i == 0 || x < min || x > max)
+		goto bad;
+	*out = x;
+	return 0;
+bad:
+	api_message(rs, "query parameter \"%s\" must be a whole number from %llu to %llu", name,
+	    (unsigned long long)min, (unsigned long long)max);
+	return COFFER_ERR_BAD_VALUE;
 }
 
 /* --- route matching ------------------------------------------------------------------- */
@@ -343,6 +459,8 @@ api_begin(struct daemon *d, struct api_request *rq, struct api_response *rs)
 			return 1;
 		}
 	}
+	/* An unlock session that has run out ends before anyone uses it. */
+	wallet_session_check(d->wallet);
 	if (!(rt->flags & ROUTE_LOCKED_OK) && (state = daemon_wallet_state(d)) != WALLET_UNLOCKED) {
 		fail(rs, COFFER_ERR_WALLET_LOCKED, "%s",
 		    state == WALLET_NO_SIGNER ? "the wallet is locked: no signer is connected" :

@@ -33,6 +33,7 @@ struct daemon;
 #define API_MAX_PARAM 64			/* bytes of one {param} path segment */
 #define API_MAX_PARAMS 2
 #define API_MAX_MESSAGE 256			/* error message bytes */
+#define API_MAX_QUERY 8				/* query parameters (?a=1&b=2) */
 
 /* Route flags. */
 #define ROUTE_LOCKED_OK 1u	/* answers while the wallet is locked */
@@ -66,12 +67,14 @@ struct api_request {
 	const char *content_type;	/* NULL when absent */
 	const char *origin;		/* NULL when absent */
 	const char *idempotency_key;	/* Idempotency-Key header, NULL when absent */
-	/* Query string arguments as sent (not unescaped): the value of name, or NULL. */
-	const char *(*query)(void *ctx, const char *name);
-	void *query_ctx;
 	const struct sockaddr *peer;
 	size_t peerlen;
 	int64_t now_ms;
+	/* Query parameters as sent (not unescaped); value NULL for "?flag". */
+	const char *query_key[API_MAX_QUERY];
+	const char *query_value[API_MAX_QUERY];
+	size_t n_query;
+	int query_overflow;		/* more than API_MAX_QUERY came: 400 */
 	/* Set by api_begin. */
 	const struct api_route *route;	/* NULL when none matched */
 	size_t route_index;		/* api_nroutes when none matched */
@@ -87,7 +90,7 @@ struct api_request {
 
 struct api_response {
 	unsigned int status;
-	char *body;			/* malloc'd, freed by api_response_free */
+	char *body;			/* wipe_alloc'd (wipealloc.h), freed by api_response_free */
 	size_t body_len;
 	const char *content_type;
 	int code;			/* the COFFER_ERR_* of an error answer, else 0 */
@@ -119,9 +122,6 @@ void api_too_large(struct daemon *d, struct api_request *rq, struct api_response
 int api_match(size_t *index, char params[API_MAX_PARAMS][API_MAX_PARAM + 1], char *allow, size_t allowsize,
     const char *method, const char *path);
 
-/* A query string argument of the request, or NULL (absent, or no query source). */
-const char *api_query(const struct api_request *rq, const char *name);
-
 /* HTTP status for an error code (400 for bad input, 500 for our own failures). */
 unsigned int api_status_for(int code);
 
@@ -132,5 +132,19 @@ int api_reply_text(struct api_response *rs, unsigned int status, const char *con
 void api_reply_error(struct api_response *rs, int code, const char *message);
 /* Set rs->message from a format (for a handler returning an error code). */
 void api_message(struct api_response *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Query parameters: refuse any not in names[n] or given twice.
+ * Returns 0 or COFFER_ERR_UNKNOWN_FIELD / COFFER_ERR_BAD_VALUE (rs->message says which).
+ */
+int api_query_check(struct api_request *rq, struct api_response *rs, const char *const *names, size_t n);
+/* The value of a query parameter, or NULL when absent ("" for "?name" or "?name="). */
+const char *api_query_get(const struct api_request *rq, const char *name);
+/*
+ * An unsigned decimal query parameter in min..max (digits only, no sign or
+ * leading zeros). Returns 0 (*out = def when absent) or COFFER_ERR_BAD_VALUE.
+ */
+int api_query_u64(uint64_t *out, struct api_request *rq, struct api_response *rs, const char *name,
+    uint64_t def, uint64_t min, uint64_t max);
 
 #endif

@@ -365,6 +365,24 @@ parse_timeout(struct daemon_config *c, const char *v)
 	return parse_uint_key(c, &c->timeout_s, "timeout", v, 1, 3600);
 }
 
+static int
+parse_signer_kdf_memory(struct daemon_config *c, const char *v)
+{
+	return parse_uint_key(c, &c->signer_kdf_memory_kib, "signer-kdf-memory", v, 8, 1024u * 1024u);
+}
+
+static int
+parse_signer_kdf_passes(struct daemon_config *c, const char *v)
+{
+	return parse_uint_key(c, &c->signer_kdf_passes, "signer-kdf-passes", v, 1, 32);
+}
+
+static int
+parse_sync_interval(struct daemon_config *c, const char *v)
+{
+	return parse_uint_key(c, &c->sync_interval_s, "sync-interval", v, 1, 86400);
+}
+
 /* Comma-separated origins, each scheme://host[:port] with no path: what browsers send in Origin. */
 static int
 parse_cors_origins(struct daemon_config *c, const char *v)
@@ -413,6 +431,9 @@ const struct config_key config_keys[] = {
 	{ "bitcoind-rpc-password", parse_bitcoind_rpc_password, CK_SECRET },
 	{ "esplora", parse_esplora, 0 },
 	{ "signer", parse_signer, 0 },
+	{ "signer-kdf-memory", parse_signer_kdf_memory, 0 },
+	{ "signer-kdf-passes", parse_signer_kdf_passes, 0 },
+	{ "sync-interval", parse_sync_interval, 0 },
 	{ "log-level", parse_log_level, 0 },
 	{ "max-connections", parse_max_connections, 0 },
 	{ "max-connections-per-ip", parse_max_connections_per_ip, 0 },
@@ -456,6 +477,7 @@ config_init(struct daemon_config *c)
 	c->max_connections = 256;
 	c->max_connections_per_ip = 32;
 	c->timeout_s = 30;
+	c->sync_interval_s = 30;
 	if (config_parse_listen(c, "127.0.0.1:7420") != 0)
 		abort();
 }

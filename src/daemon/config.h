@@ -51,6 +51,9 @@ struct daemon_config {
 	char bitcoind_rpc_password[256];	/* secret: wiped by config_clear */
 	char esplora[CONFIG_MAX_URL];	/* filled with the network's public default by config_finish */
 	char signer[CONFIG_MAX_PATH];	/* "" = coffer-signer next to cofferd */
+	unsigned int signer_kdf_memory_kib;	/* Argon2id memory for a new keystore (0: signer default) */
+	unsigned int signer_kdf_passes;	/* Argon2id passes (0: signer default) */
+	unsigned int sync_interval_s;	/* chain sync period (default 30) */
 	enum log_level log_level;
 	unsigned int max_connections;
 	unsigned int max_connections_per_ip;
@@ -62,7 +65,7 @@ struct daemon_config {
 	char err[640];			/* the last error, one line */
 };
 
-/* Defaults: signet, 127.0.0.1:7420, info logging, 256 connections, 32 per IP, 30 s. */
+/* Defaults: signet, 127.0.0.1:7420, info logging, 256 connections, 32 per IP, 30 s, sync every 30 s. */
 void config_init(struct daemon_config *c);
 
 /* Wipe the secret fields (RPC password). */

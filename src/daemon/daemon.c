@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "btc/network.h"
 #include "common/err.h"
+#include "daemon/accounts.h"
 #include "daemon/log.h"
+#include "daemon/syncer.h"
 
 static const char *const wallet_names[] = { "unavailable", "uninitialized", "locked", "unlocked" };
 
@@ -28,6 +31,15 @@ daemon_now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int64_t
+daemon_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -71,26 +83,61 @@ rwunlock(struct daemon *d)
 		abort();
 }
 
+/* The address type a wallet was created with, kept in the store. */
+static int
+bind_address_type(struct store *s, char *err, size_t errsize, struct accounts *a)
+{
+	char v[16];
+	uint8_t type;
+	int r;
+
+	r = store_meta_get(s, v, sizeof(v), "address_type");
+	if (r == COFFER_ERR_NOT_FOUND)
+		return store_meta_set(s, "address_type", accounts_type_name(a->address_type));
+	if (r != 0)
+		return r;
+	if (accounts_type_parse(&type, v) != 0 || accounts_get(a, type) == NULL) {
+		snprintf(err, errsize, "the store names an address type \"%.15s\" the signer does not offer", v);
+		return COFFER_ERR_STORE_SCHEMA;
+	}
+	a->address_type = type;
+	return 0;
+}
+
 int
 daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN])
+{
+	return daemon_open_store_with(d, err, errsize, key, NULL);
+}
+
+int
+daemon_open_store_with(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN],
+    struct accounts *a)
 {
 	char path[PATH_MAX];
 	struct store *s = NULL;
 	int r;
 
-	if (snprintf(path, sizeof(path), "%s/%s", d->cfg->datadir, STORE_FILE) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", d->cfg->datadir, STORE_FILE) >= (int)sizeof(path)) {
+		accounts_free(a);
 		return COFFER_ERR_TOO_LARGE;
-	if ((r = store_open(&s, err, errsize, path, key)) != 0)
+	}
+	if ((r = store_open(&s, err, errsize, path, key)) != 0) {
+		accounts_free(a);
 		return r;
+	}
 	if ((r = store_check_network(s, err, errsize, btc_network_params(d->cfg->network)->name)) != 0 ||
+	    (a != NULL && (r = bind_address_type(s, err, errsize, a)) != 0) ||
 	    (r = auth_attach_store(&d->auth, s)) != 0) {
 		store_close(s);
+		accounts_free(a);
 		return r;
 	}
 	wrlock(d);
 	if (d->store != NULL)
 		abort();	/* unlock while unlocked: the caller's state machine is broken */
 	d->store = s;
+	d->accounts = a;
 	d->state = WALLET_UNLOCKED;
 	rwunlock(d);
 	return 0;
@@ -99,15 +146,26 @@ daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key
 void
 daemon_close_store(struct daemon *d, enum wallet_state next)
 {
+	struct accounts *a;
 	struct store *s;
 
 	auth_detach_store(&d->auth);
 	wrlock(d);
 	s = d->store;
+	a = d->accounts;
 	d->store = NULL;
+	d->accounts = NULL;
 	d->state = next;
 	rwunlock(d);
 	store_close(s);
+	accounts_free(a);
+}
+
+void
+daemon_watch_address(struct daemon *d, const struct store_address *a)
+{
+	if (d->syncer != NULL)
+		syncer_watch(d->syncer, a);
 }
 
 void

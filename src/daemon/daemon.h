@@ -27,15 +27,20 @@ enum wallet_state {
 };
 
 struct wallet;
+struct accounts;
+struct syncer;
+struct store_address;
 struct payments;
 
 struct daemon {
 	const struct daemon_config *cfg;
 	struct wallet *wallet;		/* the signer link (wallet.h); NULL in tests without one */
+	struct syncer *syncer;		/* background work: chain sync, session ends (syncer.h); may be NULL */
 	struct auth_ctx auth;
 	struct metrics metrics;
 	pthread_rwlock_t state_lock;
 	struct store *store;		/* NULL while locked */
+	struct accounts *accounts;	/* public descriptors; NULL while locked (with store) */
 	struct payments *payments;	/* payment engine (payments.h) over store; NULL when unavailable */
 	enum wallet_state state;		/* the wallet as the signer reports it */
 	char tee[32];			/* TEE backend the signer reports ("none" without one) */
@@ -59,6 +64,14 @@ void daemon_free(struct daemon *d);
  * Returns 0 or a store_open / store_check_network / auth error (err says why).
  */
 int daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN]);
+/*
+ * daemon_open_store, publishing the wallet's public descriptors with the
+ * store (d takes ownership of a in every case; NULL: none). The store's
+ * meta "address_type" wins over a->address_type; when absent it is set
+ * from it (a new wallet).
+ */
+int daemon_open_store_with(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN],
+    struct accounts *a);
 /* Forget scoped tokens, close the store; the wallet state becomes `next`. */
 void daemon_close_store(struct daemon *d, enum wallet_state next);
 
@@ -66,11 +79,20 @@ void daemon_close_store(struct daemon *d, enum wallet_state next);
 void daemon_set_wallet_state(struct daemon *d, enum wallet_state s);
 enum wallet_state daemon_wallet_state(struct daemon *d);
 
-/* The store with the read lock held, or NULL (nothing held) while locked. */
+/*
+ * The store with the read lock held, or NULL (nothing held) while locked.
+ * While held, d->accounts is stable too (NULL only between daemon_open_store
+ * and daemon_set_accounts).
+ */
 struct store *daemon_store_acquire(struct daemon *d);
 void daemon_store_release(struct daemon *d);
 
+/* A new address was handed out: the chain sync watches it from now on (no-op without a syncer). */
+void daemon_watch_address(struct daemon *d, const struct store_address *a);
+
 /* Wall clock in milliseconds. */
 int64_t daemon_now_ms(void);
+/* Monotonic clock in milliseconds (intervals, session ends). */
+int64_t daemon_mono_ms(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include "daemon/http.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/wipealloc.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 
@@ -44,6 +46,22 @@ count_authorization(void *cls, enum MHD_ValueKind kind, const char *key, const c
 	return MHD_YES;
 }
 
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct api_request *rq = cls;
+
+	(void)kind;
+	if (rq->n_query == API_MAX_QUERY) {
+		rq->query_overflow = 1;
+		return MHD_NO;
+	}
+	rq->query_key[rq->n_query] = key;
+	rq->query_value[rq->n_query] = value;
+	rq->n_query++;
+	return MHD_YES;
+}
+
 static int
 add_header(struct MHD_Response *resp, const char *name, const char *value)
 {
@@ -59,8 +77,16 @@ queue_answer(struct MHD_Connection *conn, struct http_server *h, struct http_req
 	char num[32];
 	int bad = 0;
 
-	resp = MHD_create_response_from_buffer(rs->body_len, rs->body != NULL ? rs->body : (char *)"",
-	    MHD_RESPMEM_MUST_COPY);
+	/* The body goes to libmicrohttpd as it is (no copy) and is wiped when it is done with it. */
+	if (rs->body != NULL) {
+		resp = MHD_create_response_from_buffer_with_free_callback(rs->body_len, rs->body, wipe_free);
+		if (resp != NULL) {
+			rs->body = NULL;
+			rs->body_len = 0;
+		}
+	} else {
+		resp = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"", MHD_RESPMEM_PERSISTENT);
+	}
 	if (resp == NULL)
 		return MHD_NO;
 	if (rs->content_type != NULL)
@@ -118,13 +144,6 @@ content_length(struct MHD_Connection *conn)
 	return n;
 }
 
-/* A query string argument (api_request.query). */
-static const char *
-query_arg(void *ctx, const char *name)
-{
-	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
-}
-
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
     const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -149,8 +168,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		hr->rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		hr->rq.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 		hr->rq.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
-		hr->rq.query = query_arg;
-		hr->rq.query_ctx = conn;
+		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &hr->rq);
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci != NULL && ci->client_addr != NULL) {
 			hr->rq.peer = ci->client_addr;
@@ -176,6 +194,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			log_info("%s %s: body over %zu bytes, closing the connection", method, url, hr->rq.body_cap);
 			return MHD_NO;
 		}
+		/* Bodies can carry passphrases: wipe them where libmicrohttpd read them, too. */
+		secure_wipe((void *)(uintptr_t)upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}

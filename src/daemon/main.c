@@ -26,7 +26,9 @@
 #include "daemon/datadir.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/syncer.h"
 #include "daemon/wallet.h"
+#include "daemon/wipealloc.h"
 
 static const char usage[] =
     "usage: cofferd [--KEY VALUE | --KEY=VALUE]...\n"
@@ -44,6 +46,9 @@ static const char usage[] =
     "  --bitcoind-rpc-user U --bitcoind-rpc-password P\n"
     "  --esplora URL                 chain backend: an Esplora API (default: a public one for the network)\n"
     "  --signer PATH                 coffer-signer binary (default: next to cofferd)\n"
+    "  --signer-kdf-memory KIB       Argon2id memory for a new keystore (default: the signer's, 256 MiB)\n"
+    "  --signer-kdf-passes N         Argon2id passes for a new keystore (default: the signer's, 3)\n"
+    "  --sync-interval SECONDS       chain sync period (default 30)\n"
     "  --log-level LEVEL             error|warn|info|debug (default info)\n"
     "  --max-connections N           default 256\n"
     "  --max-connections-per-ip N    default 32\n"
@@ -93,6 +98,7 @@ main(int argc, char **argv)
 	static struct daemon_config cfg;
 	static struct daemon d;
 	static struct wallet wallet;
+	static struct syncer syncer;
 	struct http_server http;
 	char err[1024], path[PATH_MAX], token[DATADIR_TOKEN_LEN + 1], url[128], signer[PATH_MAX];
 	sigset_t sigs;
@@ -107,6 +113,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	secmem_init();
+	/* Before any JSON exists: everything jansson allocates is wiped when freed. */
+	wipealloc_install_jansson();
 	config_init(&cfg);
 	if (config_parse_args(&cfg, argc, argv) != 0 || config_default_datadir(&cfg) != 0)
 		die(2, NULL, cfg.err);
@@ -140,10 +148,10 @@ main(int argc, char **argv)
 		snprintf(signer, sizeof(signer), "%s", cfg.signer);
 	else if (wallet_default_signer_path(signer, sizeof(signer)) != 0)
 		snprintf(signer, sizeof(signer), "coffer-signer");
-	if (wallet_start(&wallet, &d, err, sizeof(err), signer) == 0)
-		d.wallet = &wallet;
-	else
+	/* Without a signer now, the wallet layer tries again on the next request. */
+	if (wallet_start(&wallet, &d, err, sizeof(err), signer) != 0)
 		log_warn("%s; the wallet stays unavailable", err);
+	d.wallet = &wallet;
 
 	/* Signals go to this thread only (sigwait below); the server threads inherit the mask. */
 	sigemptyset(&sigs);
@@ -154,6 +162,8 @@ main(int argc, char **argv)
 		die(1, NULL, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
 
+	if (syncer_start(&syncer, &d) != 0)
+		die(1, NULL, "cannot start the background thread");
 	if ((r = http_start(&http, err, sizeof(err), &d)) != 0)
 		die(1, coffer_err_name(r), err);
 	format_url(url, sizeof(url), &cfg, http.port, http.tls);
@@ -173,6 +183,7 @@ main(int argc, char **argv)
 	}
 	log_notice("%s received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(&http);
+	syncer_stop(&syncer);
 	wallet_stop(&wallet);
 	daemon_free(&d);
 	config_clear(&cfg);

@@ -177,6 +177,14 @@ pc_next_change(void *ctx, size_t *account, uint32_t *index)
 	/* Never below what the chain shows used. */
 	if (pc->last_used[0][1] >= 0 && cur <= (unsigned long long)pc->last_used[0][1])
 		cur = (unsigned long long)pc->last_used[0][1] + 1;
+	/*
+	 * Never beyond the gap limit either: indices handed to payments that then
+	 * failed stay unused, and a change output past last used + gap limit would
+	 * be invisible to the next sync. Wrap back to the first unused index
+	 * (reusing an address nobody has seen).
+	 */
+	if (cur > (unsigned long long)(pc->last_used[0][1] + 1) + PAYMENTS_CHAIN_CHANGE_WINDOW)
+		cur = (unsigned long long)(pc->last_used[0][1] + 1);
 	if (cur >= 0x80000000ull) {
 		r = COFFER_ERR_DESC_RANGE;
 		goto out;

@@ -12,7 +12,9 @@
  *   fee_estimate chain_fee_estimate (no estimate, as on a fresh regtest:
  *                COFFER_ERR_CHAIN_NO_ESTIMATE, so the client must give a rate);
  *   next_change  the first account's change branch, the next index kept in the
- *                store's meta table (so a restart never hands out a used one).
+ *                store's meta table (so a restart never hands out a used one),
+ *                never more than PAYMENTS_CHAIN_CHANGE_WINDOW past the last
+ *                used one (a sync with the default gap limit always finds it).
  */
 #ifndef COFFER_DAEMON_PAYMENTS_CHAIN_H
 #define COFFER_DAEMON_PAYMENTS_CHAIN_H
@@ -25,6 +27,8 @@
 #include "daemon/payments.h"
 
 #define PAYMENTS_CHAIN_MAX_ACCTS 8
+/* Change indices handed out past the last used one, at most (below the sync's gap limit). */
+#define PAYMENTS_CHAIN_CHANGE_WINDOW 15
 
 struct wallet;
 

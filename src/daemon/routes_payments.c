@@ -9,6 +9,7 @@
  */
 #include "daemon/routes.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@
 #define EVENTS_MAX 100
 #define EVENTS_MAX_WAIT_S 30
 #define EVENTS_POLL_MS 200
+/* Long-polls waiting at once; more answer at once (each holds an HTTP worker thread). */
+#define EVENTS_MAX_WAITERS 4
+
+static int events_waiters;	/* guarded by waiters_mu */
+static pthread_mutex_t waiters_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* The engine with the store's read lock held, or NULL (nothing held): answer 423/503. */
 static struct payments *
@@ -199,8 +205,9 @@ route_payments_get(struct daemon *d, struct api_request *rq, struct api_response
 int
 route_payments_list(struct daemon *d, struct api_request *rq, struct api_response *rs)
 {
-	const char *cursor = api_query(rq, "cursor"), *status_s = api_query(rq, "status"),
-	    *limit_s = api_query(rq, "limit");
+	static const char *const params[] = { "cursor", "status", "limit" };
+	const char *cursor = api_query_get(rq, "cursor"), *status_s = api_query_get(rq, "status"),
+	    *limit_s = api_query_get(rq, "limit");
 	struct store_payment *page = NULL;
 	struct payments *pm;
 	json_t *arr = NULL, *one;
@@ -209,6 +216,8 @@ route_payments_list(struct daemon *d, struct api_request *rq, struct api_respons
 	int r, status = -1;
 	char next[24];
 
+	if ((r = api_query_check(rq, rs, params, 3)) != 0)
+		return r;
 	if (cursor != NULL && (before = query_number(cursor, INT64_MAX / 2)) <= 0) {
 		api_message(rs, "cursor must be a next_cursor value from a previous page");
 		return COFFER_ERR_BAD_VALUE;
@@ -339,7 +348,8 @@ route_payments_cancel(struct daemon *d, struct api_request *rq, struct api_respo
 int
 route_events(struct daemon *d, struct api_request *rq, struct api_response *rs)
 {
-	const char *after_s = api_query(rq, "after"), *wait_q = api_query(rq, "wait_s");
+	static const char *const params[] = { "after", "wait_s" };
+	const char *after_s = api_query_get(rq, "after"), *wait_q = api_query_get(rq, "wait_s");
 	struct store_event ev[EVENTS_MAX];
 	struct payments *pm;
 	json_t *arr = NULL, *one, *body;
@@ -347,9 +357,11 @@ route_events(struct daemon *d, struct api_request *rq, struct api_response *rs)
 	int64_t after = 0, wait_s = 0, waited_ms = 0;
 	struct timespec nap = { 0, EVENTS_POLL_MS * 1000000L };
 	size_t n = 0, i;
-	int r;
+	int r = 0, waiting = 0;
 	char next[24];
 
+	if ((r = api_query_check(rq, rs, params, 2)) != 0)
+		return r;
 	if (after_s != NULL && (after = query_number(after_s, INT64_MAX / 2)) < 0) {
 		api_message(rs, "after must be a cursor from a previous answer (0 for the beginning)");
 		return COFFER_ERR_BAD_VALUE;
@@ -358,19 +370,33 @@ route_events(struct daemon *d, struct api_request *rq, struct api_response *rs)
 		api_message(rs, "wait_s must be 0..%d", EVENTS_MAX_WAIT_S);
 		return COFFER_ERR_BAD_VALUE;
 	}
+	if (wait_s > 0) {
+		pthread_mutex_lock(&waiters_mu);
+		if (events_waiters >= EVENTS_MAX_WAITERS)
+			wait_s = 0;	/* answer now: the client polls again */
+		else
+			events_waiters++;
+		pthread_mutex_unlock(&waiters_mu);
+		waiting = wait_s > 0;
+	}
 	for (;;) {
 		if ((pm = engine_acquire(d, rs, &r)) == NULL)
-			return r;
+			break;
 		r = store_events_after(pm->store, ev, EVENTS_MAX, &n, after);
 		daemon_store_release(d);
-		if (r != 0)
-			return r;
-		if (n > 0 || waited_ms >= wait_s * 1000)
+		if (r != 0 || n > 0 || waited_ms >= wait_s * 1000)
 			break;
 		/* The lock is not held while waiting: a wallet lock may close the store meanwhile. */
 		nanosleep(&nap, NULL);
 		waited_ms += EVENTS_POLL_MS;
 	}
+	if (waiting) {
+		pthread_mutex_lock(&waiters_mu);
+		events_waiters--;
+		pthread_mutex_unlock(&waiters_mu);
+	}
+	if (r != 0)
+		return r;
 	r = COFFER_ERR_NOMEM;
 	if ((arr = json_array()) == NULL)
 		goto out;

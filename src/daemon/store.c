@@ -42,22 +42,22 @@ errf(char *err, size_t errsize, int code, const char *what, sqlite3 *db)
 	return code;
 }
 
-static void
-lock(struct store *s)
+void
+store_lock(struct store *s)
 {
 	if (pthread_mutex_lock(&s->mu) != 0)
 		abort();
 }
 
-static void
-unlock(struct store *s)
+void
+store_unlock(struct store *s)
 {
 	if (pthread_mutex_unlock(&s->mu) != 0)
 		abort();
 }
 
-static int
-check_text(const char *v, size_t max)
+int
+store_check_text(const char *v, size_t max)
 {
 	size_t i, n = strnlen(v, max + 1);
 
@@ -213,14 +213,14 @@ store_schema_version(struct store *s, int *version)
 	int r = COFFER_ERR_STORE;
 
 	*version = 0;
-	lock(s);
+	store_lock(s);
 	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &st, NULL) ==
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		*version = sqlite3_column_int(st, 0);
 		r = 0;
 	}
 	sqlite3_finalize(st);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -232,7 +232,7 @@ store_cipher_version(struct store *s, char *buf, size_t bufsize)
 
 	if (bufsize > 0)
 		buf[0] = '\0';
-	lock(s);
+	store_lock(s);
 	if (sqlite3_prepare_v2(s->db, "PRAGMA cipher_version", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *v = sqlite3_column_text(st, 0);
@@ -245,7 +245,7 @@ store_cipher_version(struct store *s, char *buf, size_t bufsize)
 		}
 	}
 	sqlite3_finalize(st);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -288,7 +288,7 @@ meta_set_locked(struct store *s, const char *key, const char *value)
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE;
 
-	if ((r = check_text(key, 64)) != 0 || (r = check_text(value, STORE_MAX_META)) != 0)
+	if ((r = store_check_text(key, 64)) != 0 || (r = store_check_text(value, STORE_MAX_META)) != 0)
 		return r;
 	r = COFFER_ERR_STORE;
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1, &st, NULL) ==
@@ -304,9 +304,9 @@ store_meta_get(struct store *s, char *out, size_t outsize, const char *key)
 {
 	int r;
 
-	lock(s);
+	store_lock(s);
 	r = meta_get_locked(s, out, outsize, key);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -315,9 +315,9 @@ store_meta_set(struct store *s, const char *key, const char *value)
 {
 	int r;
 
-	lock(s);
+	store_lock(s);
 	r = meta_set_locked(s, key, value);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -327,7 +327,7 @@ store_check_network(struct store *s, char *err, size_t errsize, const char *netw
 	char have[32];
 	int r;
 
-	lock(s);
+	store_lock(s);
 	r = meta_get_locked(s, have, sizeof(have), "network");
 	if (r == COFFER_ERR_NOT_FOUND) {
 		r = meta_set_locked(s, "network", network);
@@ -336,7 +336,7 @@ store_check_network(struct store *s, char *err, size_t errsize, const char *netw
 			snprintf(err, errsize, "the database belongs to network %s, cofferd runs on %s", have, network);
 		r = COFFER_ERR_STORE_NETWORK;
 	}
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -361,9 +361,9 @@ store_token_insert(struct store *s, const struct store_token *t)
 
 	if (!token_id_ok(t->id) || t->scope < 1 || t->scope > 4 || t->created_at < 0 || t->expires_at < 0)
 		return COFFER_ERR_INVALID_ARG;
-	if ((r = check_text(t->label, STORE_MAX_LABEL)) != 0)
+	if ((r = store_check_text(t->label, STORE_MAX_LABEL)) != 0)
 		return r;
-	lock(s);
+	store_lock(s);
 	r = COFFER_ERR_STORE;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
@@ -405,7 +405,7 @@ rollback:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 out:
 	sqlite3_finalize(st);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
@@ -415,17 +415,17 @@ store_token_delete(struct store *s, const char *id)
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE;
 
-	lock(s);
+	store_lock(s);
 	if (sqlite3_prepare_v2(s->db, "DELETE FROM tokens WHERE id = ?", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE)
 		r = sqlite3_changes(s->db) == 1 ? 0 : COFFER_ERR_NOT_FOUND;
 	sqlite3_finalize(st);
-	unlock(s);
+	store_unlock(s);
 	return r;
 }
 
-static int
-copy_column_text(char *dst, size_t dstsize, sqlite3_stmt *st, int col)
+int
+store_copy_text(char *dst, size_t dstsize, sqlite3_stmt *st, int col)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
@@ -444,7 +444,7 @@ store_token_list(struct store *s, struct store_token *out, size_t max, size_t *n
 	int r = COFFER_ERR_STORE, rc;
 
 	*n = 0;
-	lock(s);
+	store_lock(s);
 	if (sqlite3_prepare_v2(s->db, "SELECT id, hash, scope, label, created_at, expires_at FROM tokens "
 	    "ORDER BY created_at, id", -1, &st, NULL) != SQLITE_OK)
 		goto out;
@@ -457,9 +457,9 @@ store_token_list(struct store *s, struct store_token *out, size_t max, size_t *n
 		}
 		t = &out[*n];
 		memset(t, 0, sizeof(*t));
-		if (copy_column_text(t->id, sizeof(t->id), st, 0) != 0 ||
+		if (store_copy_text(t->id, sizeof(t->id), st, 0) != 0 ||
 		    sqlite3_column_bytes(st, 1) != (int)sizeof(t->hash) ||
-		    copy_column_text(t->label, sizeof(t->label), st, 3) != 0)
+		    store_copy_text(t->label, sizeof(t->label), st, 3) != 0)
 			goto out;
 		memcpy(t->hash, sqlite3_column_blob(st, 1), sizeof(t->hash));
 		t->scope = sqlite3_column_int(st, 2);
@@ -471,103 +471,8 @@ store_token_list(struct store *s, struct store_token *out, size_t max, size_t *n
 		r = 0;
 out:
 	sqlite3_finalize(st);
-	unlock(s);
+	store_unlock(s);
 	if (r != 0)
 		*n = 0;
-	return r;
-}
-
-/* --- addresses --------------------------------------------------------------------------- */
-
-int
-store_address_insert(struct store *s, const struct store_address *a)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	if ((r = check_text(a->address, STORE_MAX_ADDRESS)) != 0 || (r = check_text(a->path, sizeof(a->path) - 1)) != 0 ||
-	    (r = check_text(a->label, STORE_MAX_LABEL)) != 0)
-		return r;
-	if (a->script_len == 0 || a->script_len > STORE_MAX_SCRIPT || a->chain > 1 || a->index >= 0x80000000u)
-		return COFFER_ERR_INVALID_ARG;
-	lock(s);
-	r = COFFER_ERR_STORE;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO addresses (account, chain, idx, path, address, script, label, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 1, a->account) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, a->chain) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, a->index) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, a->path, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 5, a->address, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 6, a->script, (int)a->script_len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 7, a->label, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, a->created_at) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		r = 0;
-	else if (rc == SQLITE_CONSTRAINT)
-		r = COFFER_ERR_INVALID_ARG;
-out:
-	sqlite3_finalize(st);
-	unlock(s);
-	return r;
-}
-
-int
-store_address_get(struct store *s, struct store_address *out, const char *address)
-{
-	sqlite3_stmt *st = NULL;
-	int r = COFFER_ERR_STORE, rc;
-
-	memset(out, 0, sizeof(*out));
-	lock(s);
-	if (sqlite3_prepare_v2(s->db, "SELECT account, chain, idx, path, address, script, label, created_at "
-	    "FROM addresses WHERE address = ?", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r = COFFER_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW)
-		goto out;
-	out->account = (uint32_t)sqlite3_column_int64(st, 0);
-	out->chain = (uint32_t)sqlite3_column_int64(st, 1);
-	out->index = (uint32_t)sqlite3_column_int64(st, 2);
-	out->script_len = (size_t)sqlite3_column_bytes(st, 5);
-	if (copy_column_text(out->path, sizeof(out->path), st, 3) != 0 ||
-	    copy_column_text(out->address, sizeof(out->address), st, 4) != 0 ||
-	    out->script_len > sizeof(out->script) ||
-	    copy_column_text(out->label, sizeof(out->label), st, 6) != 0)
-		goto out;
-	memcpy(out->script, sqlite3_column_blob(st, 5), out->script_len);
-	out->created_at = sqlite3_column_int64(st, 7);
-	r = 0;
-out:
-	sqlite3_finalize(st);
-	unlock(s);
-	if (r != 0)
-		memset(out, 0, sizeof(*out));
-	return r;
-}
-
-int
-store_address_next_index(struct store *s, uint32_t *out, uint32_t account, uint32_t chain)
-{
-	sqlite3_stmt *st = NULL;
-	int r = COFFER_ERR_STORE;
-
-	*out = 0;
-	lock(s);
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(idx) + 1, 0) FROM addresses WHERE account = ? AND chain = ?",
-	    -1, &st, NULL) == SQLITE_OK && sqlite3_bind_int64(st, 1, account) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 2, chain) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		*out = (uint32_t)sqlite3_column_int64(st, 0);
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	unlock(s);
 	return r;
 }

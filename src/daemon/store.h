@@ -103,5 +103,13 @@ int store_address_insert(struct store *s, const struct store_address *a);
 int store_address_get(struct store *s, struct store_address *out, const char *address);
 /* One past the highest index stored for account/chain (0 when none). */
 int store_address_next_index(struct store *s, uint32_t *out, uint32_t account, uint32_t chain);
+/*
+ * Addresses of account/chain with index >= from_index, lowest first, at most max.
+ * Returns 0 or COFFER_ERR_STORE. Out: out[max], *n.
+ */
+int store_address_list(struct store *s, struct store_address *out, size_t max, size_t *n, uint32_t account,
+    uint32_t chain, uint32_t from_index);
+/* Replace an address's label. Returns 0, COFFER_ERR_NOT_FOUND, BAD_STRING, TOO_LARGE or STORE. */
+int store_address_set_label(struct store *s, const char *address, const char *label);
 
 #endif

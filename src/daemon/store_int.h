@@ -14,6 +14,15 @@ struct store {
 	pthread_mutex_t mu;
 };
 
+/* The store's mutex (every public call holds it). */
+void store_lock(struct store *s);
+void store_unlock(struct store *s);
+/* A string for the store: at most max bytes, no control characters.
+ * Returns 0, COFFER_ERR_TOO_LARGE or COFFER_ERR_BAD_STRING. */
+int store_check_text(const char *v, size_t max);
+/* Copy a TEXT column into dst (NUL-terminated). Returns 0 or COFFER_ERR_STORE (NULL or too long). */
+int store_copy_text(char *dst, size_t dstsize, sqlite3_stmt *st, int col);
+
 /*
  * Bring the schema to store_schema_latest(): each pending migration in its
  * own transaction with its schema_migrations row.

@@ -126,6 +126,25 @@ test_policy_needs_passphrase(void)
 	teardown(&f);
 }
 
+/* The address test_make_psbt pays (its foreign key, 0x5a...). */
+static int
+foreign_address(char out[ADDR_BUFSIZE])
+{
+	uint8_t priv[32], pub[33], h[20];
+	struct cbuf spk;
+	int r;
+
+	memset(priv, 0x5a, 32);
+	cbuf_init(&spk, 64);
+	if ((r = keys_pubkey_from_privkey(pub, priv)) == 0) {
+		hash160(h, pub, 33);
+		if ((r = script_p2wpkh(&spk, h)) == 0)
+			r = addr_encode(out, spk.p, spk.len, BTC_REGTEST);
+	}
+	cbuf_free(&spk);
+	return r;
+}
+
 static void
 test_rules(void)
 {
@@ -134,6 +153,7 @@ test_rules(void)
 	struct fixture f;
 	struct cbuf box;
 	uint8_t pk[32], ch[PROTO_CHALLENGE_LEN];
+	char dest[ADDR_BUFSIZE], json[256];
 
 	setup(&f);
 	cbuf_init(&box, 0);
@@ -149,13 +169,27 @@ test_rules(void)
 	CHECK(f.c.reason[0] != '\0');
 	CHECK_OK(set_policy(&f, "{\"max_per_payment_sat\":150000}"));
 	CHECK_OK(sign(&f, NULL, &res));
-	/* fee */
+	/* fee, at its boundary */
 	CHECK_OK(set_policy(&f, "{\"max_fee_sat\":19999}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_FEE);
-	/* allowlist: the destination is not on it */
+	CHECK_OK(set_policy(&f, "{\"max_fee_sat\":20000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* fee rate (its exact boundary is judged in test_policy.c) */
+	CHECK_OK(set_policy(&f, "{\"max_feerate_sat_vb\":1}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_FEERATE);
+	CHECK_OK(set_policy(&f, "{\"max_feerate_sat_vb\":1000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* allowlist: refused when the destination is not on it, signed when it is */
 	CHECK_OK(set_policy(&f, "{\"allowlist\":[\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\"]}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_ALLOWLIST);
-	/* passphrase above a threshold: refused without, signed with (sealed, one use) */
+	CHECK_OK(foreign_address(dest));
+	snprintf(json, sizeof(json), "{\"allowlist\":[\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\",\"%s\"]}", dest);
+	CHECK_OK(set_policy(&f, json));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* passphrase above a threshold (150000 leaves): required from 149999 down,
+	 * refused without, signed with (sealed, one use) */
+	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":149999}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_PASSPHRASE_REQUIRED);
 	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":100000}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_PASSPHRASE_REQUIRED);
 	CHECK_OK(client_get_unlock_key(&f.c, pk, ch));
