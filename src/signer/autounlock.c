@@ -79,8 +79,28 @@ int
 autounlock_open(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size_t whylen, const char *dir,
     const struct seal_backend *b)
 {
-	struct creader r;
 	struct cbuf file;
+	int ret;
+
+	secure_wipe(pass, passsize);
+	*passlen = 0;
+	if (whylen > 0)
+		why[0] = '\0';
+	cbuf_init(&file, FILE_MAX);
+	if ((ret = fileio_read(&file, dir, AUTOUNLOCK_FILE, FILE_MAX)) != 0)
+		say(why, whylen, ret == COFFER_ERR_NOT_FOUND ? "auto-unlock is not enrolled (no %s file)%s" :
+		    "the %s file cannot be read%s", AUTOUNLOCK_FILE, "");
+	else
+		ret = autounlock_open_bytes(pass, passsize, passlen, why, whylen, file.p, file.len, b);
+	cbuf_free(&file);
+	return ret;
+}
+
+int
+autounlock_open_bytes(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size_t whylen,
+    const uint8_t *file, size_t filelen, const struct seal_backend *b)
+{
+	struct creader r;
 	const uint8_t *magic, *name, *blob, *nonce, *ct;
 	uint8_t version, namelen, *key = NULL;
 	uint32_t bloblen, ctlen;
@@ -93,13 +113,7 @@ autounlock_open(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size
 	*passlen = 0;
 	if (whylen > 0)
 		why[0] = '\0';
-	cbuf_init(&file, FILE_MAX);
-	if ((ret = fileio_read(&file, dir, AUTOUNLOCK_FILE, FILE_MAX)) != 0) {
-		say(why, whylen, ret == COFFER_ERR_NOT_FOUND ? "auto-unlock is not enrolled (no %s file)%s" :
-		    "the %s file cannot be read%s", AUTOUNLOCK_FILE, "");
-		goto out;
-	}
-	creader_init(&r, file.p, file.len);
+	creader_init(&r, file, filelen);
 	ret = COFFER_ERR_SEAL_FOREIGN;
 	if (creader_get_ptr(&r, &magic, 8) != 0 || memcmp(magic, MAGIC, 8) != 0 ||
 	    creader_get_u8(&r, &version) != 0 || version != VERSION || creader_get_u8(&r, &namelen) != 0 ||
@@ -137,7 +151,7 @@ autounlock_open(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size
 		goto out;
 	}
 	if (keylen != KEY_LEN ||
-	    crypto_aead_xchacha20poly1305_ietf_decrypt(pass, &ptlen, NULL, ct, ctlen, file.p, adlen, nonce, key) != 0) {
+	    crypto_aead_xchacha20poly1305_ietf_decrypt(pass, &ptlen, NULL, ct, ctlen, file, adlen, nonce, key) != 0) {
 		secure_wipe(pass, passsize);
 		ret = COFFER_ERR_SEAL_MISMATCH;
 		say(why, whylen, "the %s file was altered (its passphrase does not decrypt)%s", AUTOUNLOCK_FILE, "");
@@ -148,6 +162,5 @@ autounlock_open(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size
 out:
 	if (key != NULL)
 		secmem_free(key);
-	cbuf_free(&file);
 	return ret;
 }

@@ -44,4 +44,8 @@ int autounlock_enroll(const char *dir, const struct seal_backend *b, const uint8
 int autounlock_open(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size_t whylen, const char *dir,
     const struct seal_backend *b);
 
+/* The same, over the file's bytes (hostile input; for the fuzzer and tests). */
+int autounlock_open_bytes(uint8_t *pass, size_t passsize, size_t *passlen, char *why, size_t whylen,
+    const uint8_t *file, size_t filelen, const struct seal_backend *b);
+
 #endif

@@ -153,8 +153,8 @@ out:
 	return ret;
 }
 
-static int
-parse_blob(uint32_t *mask, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv, const uint8_t *blob, size_t len)
+int
+seal_tpm2_blob_parse(uint32_t *mask, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv, const uint8_t *blob, size_t len)
 {
 	struct creader r;
 	const uint8_t *magic, *p;
@@ -202,7 +202,7 @@ tpm2_unseal(void *ctx, uint8_t *out, size_t outsize, size_t *outlen, const uint8
 	secure_wipe(out, outsize);
 	*outlen = 0;
 	memset(&t, 0, sizeof(t));
-	if ((ret = parse_blob(&mask, &pub, &priv, blob, bloblen)) != 0)
+	if ((ret = seal_tpm2_blob_parse(&mask, &pub, &priv, blob, bloblen)) != 0)
 		return ret;
 	if ((ret = tpm_open(&t, c->tcti)) != 0)
 		return ret;

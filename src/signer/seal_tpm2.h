@@ -11,7 +11,10 @@
 #ifndef COFFER_SIGNER_SEAL_TPM2_H
 #define COFFER_SIGNER_SEAL_TPM2_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <tss2/tss2_tpm2_types.h>
 
 #include "signer/seal.h"
 
@@ -38,5 +41,12 @@ void seal_backend_tpm2(struct seal_backend *out, struct seal_tpm2 *cfg);
  * Returns 0 or COFFER_ERR_INVALID_ARG (empty, a number over 23, a repeat, junk).
  */
 int seal_tpm2_parse_pcrs(uint32_t *mask, const char *list);
+
+/*
+ * Parse a tpm2 blob (hostile input: it sits on disk). Only a keyed-hash data
+ * object with a SHA-256 policy and no userWithAuth is accepted.
+ * Returns 0 or COFFER_ERR_SEAL_FOREIGN. Out: mask, pub, priv.
+ */
+int seal_tpm2_blob_parse(uint32_t *mask, TPM2B_PUBLIC *pub, TPM2B_PRIVATE *priv, const uint8_t *blob, size_t len);
 
 #endif
