@@ -65,6 +65,10 @@ api_status_for(int code)
 		return 405;
 	case COFFER_ERR_TOO_MANY_TOKENS:
 	case COFFER_ERR_KS_EXISTS:
+	case COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT:
+	case COFFER_ERR_PAY_STATE:
+	case COFFER_ERR_PAY_RESERVED:
+	case COFFER_ERR_PAY_HAS_DESCENDANT:
 		return 409;
 	case COFFER_ERR_BODY_TOO_LARGE:
 	case COFFER_ERR_TOO_LARGE:
@@ -80,6 +84,8 @@ api_status_for(int code)
 		return 429;
 	case COFFER_ERR_UNSUPPORTED:
 		return 501;
+	case COFFER_ERR_PAY_BROADCAST_REJECTED:
+		return 502;
 	case COFFER_ERR_SIGNER_UNAVAILABLE:
 	case COFFER_ERR_SIGNER_PROTOCOL:
 	case COFFER_ERR_SIGNER_VERSION:
@@ -91,6 +97,7 @@ api_status_for(int code)
 	case COFFER_ERR_SIGNER_FRAME_SIZE:
 	case COFFER_ERR_SIGNER_DIR:
 	case COFFER_ERR_SIGNER_BUSY:
+	case COFFER_ERR_PAY_UNAVAILABLE:
 		return 503;
 	/* Our own failures: never the client's fault. */
 	case COFFER_ERR_INTERNAL:
