@@ -12,7 +12,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reqjson.h"
 #include "daemon/wallet.h"
-#include "daemon/wipealloc.h"
+#include "common/wipealloc.h"
 
 void
 api_request_init(struct api_request *rq)
@@ -65,6 +65,7 @@ api_status_for(int code)
 		return 405;
 	case COFFER_ERR_TOO_MANY_TOKENS:
 	case COFFER_ERR_KS_EXISTS:
+	case COFFER_ERR_CHAIN_CONFLICT:
 		return 409;
 	case COFFER_ERR_BODY_TOO_LARGE:
 	case COFFER_ERR_TOO_LARGE:
@@ -80,6 +81,13 @@ api_status_for(int code)
 		return 429;
 	case COFFER_ERR_UNSUPPORTED:
 		return 501;
+	/* The chain backend: its failures are not the client's. */
+	case COFFER_ERR_CHAIN_PROTOCOL:
+	case COFFER_ERR_CHAIN_AUTH:
+	case COFFER_ERR_CHAIN_WALLET:
+		return 502;
+	case COFFER_ERR_CHAIN_UNREACHABLE:
+	case COFFER_ERR_CHAIN_NO_ESTIMATE:
 	case COFFER_ERR_SIGNER_UNAVAILABLE:
 	case COFFER_ERR_SIGNER_PROTOCOL:
 	case COFFER_ERR_SIGNER_VERSION:

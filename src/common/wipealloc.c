@@ -1,5 +1,5 @@
 /* Heap memory wiped on free (wipealloc.h). */
-#include "daemon/wipealloc.h"
+#include "common/wipealloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>

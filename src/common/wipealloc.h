@@ -9,8 +9,8 @@
  * The cost is one wipe per free; secmem (guarded pages) stays for the
  * secrets the code holds on purpose.
  */
-#ifndef COFFER_DAEMON_WIPEALLOC_H
-#define COFFER_DAEMON_WIPEALLOC_H
+#ifndef COFFER_COMMON_WIPEALLOC_H
+#define COFFER_COMMON_WIPEALLOC_H
 
 #include <stddef.h>
 
