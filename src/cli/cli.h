@@ -87,4 +87,8 @@ int cmd_audit_verify_online(int argc, char **argv);
 /* cmd_verify.c */
 int cmd_verify(int argc, char **argv);
 
+int cmd_autounlock_enroll(int argc, char **argv);
+int cmd_autounlock_check(int argc, char **argv);
+int cmd_autounlock_remove(int argc, char **argv);
+
 #endif

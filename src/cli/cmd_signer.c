@@ -241,6 +241,8 @@ cmd_signer_status(int argc, char **argv)
 		printf("state: %s\nnetwork: %s\ntee: %s\nunlock-key: %s\nsession-left: %u\nsigner: %s\n",
 		    state_name(st.state), btc_network_params(st.network)->name, st.tee, pk, st.session_left,
 		    sc.software);
+		if (st.note[0] != '\0')
+			printf("note: %s\n", st.note);
 	}
 	client_close(&sc);
 	return ret;

@@ -281,6 +281,15 @@ cmd_signer_attest(int argc, char **argv)
 		printf("backend: %s\nstatement: %s\nunlock-key: %s\n", at.backend, at.statement, hex);
 		hex_encode(hex, sizeof(hex), nonce, 32);
 		printf("nonce: %s\n", hex);
+		/* What `coffer verify --identity-key` takes ("locked" before unlock: not bound yet). */
+		if (at.has_identity) {
+			char idhex[67];
+
+			hex_encode(idhex, sizeof(idhex), at.identity_pubkey, 33);
+			printf("identity-key: %s\n", idhex);
+		} else {
+			printf("identity-key: locked\n");
+		}
 		if (at.evidence.len > 0 && (ev = malloc(2 * at.evidence.len + 1)) != NULL) {
 			hex_encode(ev, 2 * at.evidence.len + 1, at.evidence.p, at.evidence.len);
 			printf("evidence: %s\n", ev);

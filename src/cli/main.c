@@ -104,6 +104,12 @@ static const struct cli_command commands[] = {
 	    "--evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro] [--cert FILE]... [--policy FILE] "
 	    "[--nonce HEX] [--at UNIX_SECONDS] [--json] [--unlock-key HEX --identity-key HEX|locked]",
 	    "verify TEE attestation evidence offline (exit 0 valid, 1 refused, 2 unusable)" },
+	{ "autounlock", "enroll", cmd_autounlock_enroll,
+	    "--datadir D --passphrase-file F [--backend tpm2|sev-snp] [--pcrs 0,2,4,7] [--tcti CONF]",
+	    "seal the keystore passphrase to this platform so the signer unlocks itself at start" },
+	{ "autounlock", "check", cmd_autounlock_check, "--datadir D [--backend tpm2|sev-snp] [--tcti CONF]",
+	    "open the sealed passphrase as the signer would; say why not (exit 0 opens, 1 not)" },
+	{ "autounlock", "remove", cmd_autounlock_remove, "--datadir D", "delete the sealed passphrase" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

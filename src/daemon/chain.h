@@ -116,9 +116,11 @@ typedef int (*chain_known_tx_fn)(void *arg, struct cbuf *raw, const uint8_t txid
 /* What to sync. */
 struct chain_sync_req {
 	/* Public descriptors: [CHAIN_RECEIVE] required; [CHAIN_CHANGE] may be NULL.
-	 * Both ranged (wildcard) or both not; one path alternative each
-	 * (a multipath <0;1> descriptor is split by the caller). */
+	 * Both ranged (wildcard) or both not. */
 	const struct descriptor *desc[CHAIN_NDESC];
+	/* Path alternative of each (0 for a single-path descriptor): one
+	 * multipath "<0;1>" descriptor serves as both, with path 0 and 1. */
+	size_t path[CHAIN_NDESC];
 	/* Highest index known used or handed out per descriptor, -1 for none.
 	 * The scan covers 0 .. max(last_used, found) + gap_limit. */
 	int64_t last_used[CHAIN_NDESC];

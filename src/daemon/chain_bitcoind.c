@@ -269,7 +269,8 @@ ensure_wallet(struct bitcoind *b, const struct chain_sync_req *req)
 
 		/* Named after the receive descriptor: one node can serve several wallets. */
 		cbuf_init(&s, DESC_MAX_LEN + 16);
-		if ((r = desc_to_string(&s, req->desc[CHAIN_RECEIVE], 0, DESC_STR_PUBLIC)) != 0) {
+		r = desc_to_string(&s, req->desc[CHAIN_RECEIVE], req->path[CHAIN_RECEIVE], DESC_STR_PUBLIC);
+		if (r != 0) {
 			cbuf_free(&s);
 			return r;
 		}
@@ -296,14 +297,14 @@ ensure_wallet(struct bitcoind *b, const struct chain_sync_req *req)
 
 /* Does the node wallet watch the script at (d, i)? */
 static int
-node_watches(struct bitcoind *b, int *yes, const struct descriptor *d, uint32_t i)
+node_watches(struct bitcoind *b, int *yes, const struct descriptor *d, size_t path, uint32_t i)
 {
 	char addr[128];
 	json_t *res;
 	int r;
 
 	*yes = 0;
-	if (desc_derive_address(addr, sizeof(addr), d, 0, i) != 0)
+	if (desc_derive_address(addr, sizeof(addr), d, path, i) != 0)
 		return 0;	/* no address form: treat as not watched (import again) */
 	if ((r = call(b, &res, 1, "getaddressinfo", json_pack("[s]", addr), COFFER_ERR_CHAIN_PROTOCOL)) != 0)
 		return r;
@@ -326,17 +327,17 @@ ensure_range(struct bitcoind *b, const struct chain_sync_req *req, size_t d, uin
 		return 0;
 	if (b->imported[d] == 0) {
 		/* First look in this process: what does the node already have? */
-		if ((r = node_watches(b, &watched_last, req->desc[d], end - 1)) != 0)
+		if ((r = node_watches(b, &watched_last, req->desc[d], req->path[d], end - 1)) != 0)
 			return r;
 		if (watched_last) {
 			b->imported[d] = end;
 			return 0;
 		}
-		if ((r = node_watches(b, &watched_first, req->desc[d], 0)) != 0)
+		if ((r = node_watches(b, &watched_first, req->desc[d], req->path[d], 0)) != 0)
 			return r;
 	}
 	cbuf_init(&s, DESC_MAX_LEN + 16);
-	if ((r = desc_to_string(&s, req->desc[d], 0, DESC_STR_PUBLIC)) != 0 || (r = cbuf_put_u8(&s, 0)) != 0) {
+	if ((r = desc_to_string(&s, req->desc[d], req->path[d], DESC_STR_PUBLIC)) != 0 || (r = cbuf_put_u8(&s, 0)) != 0) {
 		cbuf_free(&s);
 		return r;
 	}

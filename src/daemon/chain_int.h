@@ -17,6 +17,9 @@
 /* Most scripts a sync derives per descriptor (a server claiming use at every
  * index cannot make us walk the whole 2^31 range). */
 #define CHAIN_MAX_SCAN_INDEX 200000u
+/* Most raw transaction bytes one sync holds (COFFER_ERR_TOO_LARGE beyond):
+ * with the transaction count cap, bounds what a lying server can make us keep. */
+#define CHAIN_MAX_SYNC_BYTES ((size_t)512 << 20)
 /* Default cap of one response body. */
 #define CHAIN_DEFAULT_MAX_RESPONSE ((size_t)32 << 20)
 /* Cap of a raw transaction in hex on the wire. */
@@ -46,6 +49,7 @@ struct chain_scan {
 	uint64_t *txmap;			/* open addressing: tx position + 1 */
 	size_t txmap_cap;
 	int64_t used[CHAIN_NDESC];
+	size_t raw_bytes;			/* sum of the raw transactions held */
 };
 
 /* Check the request and derive up to last_used + gap. Returns 0,

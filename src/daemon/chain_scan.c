@@ -135,7 +135,7 @@ chain_scan_derive(struct chain_scan *s, size_t d, uint32_t end)
 		uint32_t k = s->derived[d];
 		struct chain_spk *sp = &s->spk[d][k];
 
-		if ((r = desc_derive(&ds, s->req->desc[d], 0, k)) != 0)
+		if ((r = desc_derive(&ds, s->req->desc[d], s->req->path[d], k)) != 0)
 			goto out;
 		if (ds.n != 1) {
 			r = COFFER_ERR_UNSUPPORTED;
@@ -202,7 +202,7 @@ chain_scan_init(struct chain_scan *s, const struct chain_sync_req *req)
 	for (d = 0; d < s->ndesc; d++) {
 		const struct descriptor *de = req->desc[d];
 
-		if (desc_is_ranged(de) != s->ranged || desc_path_count(de) != 1 || desc_has_private(de))
+		if (desc_is_ranged(de) != s->ranged || req->path[d] >= desc_path_count(de) || desc_has_private(de))
 			return COFFER_ERR_INVALID_ARG;
 		if (req->last_used[d] < -1 || req->last_used[d] >= (int64_t)CHAIN_MAX_SCAN_INDEX)
 			return COFFER_ERR_INVALID_ARG;
@@ -328,8 +328,13 @@ chain_scan_add_tx(struct chain_scan *s, const uint8_t txid[32], const struct cha
 		r = COFFER_ERR_CHAIN_PROTOCOL;	/* bytes that are not the tx asked for */
 		goto out;
 	}
+	if (raw_len > CHAIN_MAX_SYNC_BYTES - s->raw_bytes) {
+		r = COFFER_ERR_TOO_LARGE;
+		goto out;
+	}
 	if ((r = txs_reserve(s)) != 0)
 		goto out;
+	s->raw_bytes += raw_len;
 	for (o = 0; o < tx.n_out; o++) {
 		uint32_t d, k;
 

@@ -102,6 +102,7 @@ client_status(struct signer_client *c, struct client_status *out)
 		memcpy(out->unlock_pubkey, m.unlock_pubkey, 32);
 		out->session_left = m.session_left;
 		copy_str(out->tee, sizeof(out->tee), &m.tee);
+		copy_str(out->note, sizeof(out->note), &m.note);
 	}
 	client_end(c);
 	return ret;
@@ -146,6 +147,8 @@ client_attestation(struct signer_client *c, struct client_attestation *out, cons
 		copy_str(out->backend, sizeof(out->backend), &m.backend);
 		copy_str(out->statement, sizeof(out->statement), &m.statement);
 		memcpy(out->unlock_pubkey, m.unlock_pubkey, 32);
+		out->has_identity = m.has_identity;
+		memcpy(out->identity_pubkey, m.identity_pubkey, 33);
 		ret = cbuf_put(&out->evidence, m.evidence.p, m.evidence.len);
 	}
 	client_end(c);

@@ -101,6 +101,7 @@ struct client_status {
 	uint8_t unlock_pubkey[32];
 	uint32_t session_left;
 	char tee[PROTO_MAX_NAME + 1];
+	char note[PROTO_MAX_REASON + 1];	/* why still locked after an unattended-unlock attempt, or "" */
 };
 int client_status(struct signer_client *c, struct client_status *out);
 
@@ -171,6 +172,8 @@ struct client_attestation {
 	char statement[PROTO_MAX_STATEMENT + 1];
 	uint8_t unlock_pubkey[32];
 	struct cbuf evidence;		/* initialised and filled by the stub; caller frees */
+	int has_identity;		/* 1 when the signer was unlocked: identity_pubkey is bound too */
+	uint8_t identity_pubkey[33];
 };
 int client_attestation(struct signer_client *c, struct client_attestation *out, const uint8_t nonce[32]);
 

@@ -79,7 +79,7 @@ int evidence_snp_certs_check(const uint8_t *p, size_t n);
 /* --- /dev/nsm (evidence_nsm.c) --- */
 #define NSM_DEV "/dev/nsm"
 #define NSM_RESPONSE_MAX ((size_t)0x3000)	/* the NSM driver's largest response */
-/* CBOR {"Attestation": {"user_data": bstr, "nonce": bstr, "public_key": null}}. */
+/* CBOR {"Attestation": {"user_data": bstr, "nonce": bstr (null when noncelen is 0), "public_key": null}}. */
 int evidence_nsm_request(struct cbuf *out, const uint8_t *user_data, size_t udlen,
     const uint8_t *nonce, size_t noncelen);
 /* Parse {"Attestation": {"document": bstr}} (or {"Error": tstr} -> COFFER_ERR_TEE_DEVICE). */

@@ -84,7 +84,8 @@ evidence_nsm_request(struct cbuf *out, const uint8_t *user_data, size_t udlen, c
 	if ((ret = cbor_head(out, 5, 1)) != 0 || (ret = cbor_text(out, "Attestation")) != 0 ||
 	    (ret = cbor_head(out, 5, 3)) != 0 ||
 	    (ret = cbor_text(out, "user_data")) != 0 || (ret = cbor_bytes(out, user_data, udlen)) != 0 ||
-	    (ret = cbor_text(out, "nonce")) != 0 || (ret = cbor_bytes(out, nonce, noncelen)) != 0 ||
+	    (ret = cbor_text(out, "nonce")) != 0 ||
+	    (ret = noncelen > 0 ? cbor_bytes(out, nonce, noncelen) : cbuf_put_u8(out, 0xf6)) != 0 ||
 	    (ret = cbor_text(out, "public_key")) != 0 || (ret = cbuf_put_u8(out, 0xf6)) != 0)	/* null */
 		return ret;
 	return 0;

@@ -175,8 +175,12 @@ snp_get(const struct evidence_env *env, struct cbuf *out, const uint8_t data[EVI
 	ret = COFFER_ERR_TEE_ABSENT;
 	if (evidence_tsm_present(env))
 		ret = evidence_tsm_get(&report, &certs, env, "sev_guest", data);
-	/* No configfs-tsm (or no SNP provider in it): the older ioctl interface. */
-	if (ret == COFFER_ERR_TEE_ABSENT || (ret == COFFER_ERR_TEE_RESPONSE && report.len == 0)) {
+	/*
+	 * No configfs-tsm, no SNP provider in it, or an entry we may not make:
+	 * the older ioctl interface. (A race is not retried another way: it
+	 * means someone else is using the same report entry.)
+	 */
+	if (ret != 0 && ret != COFFER_ERR_TEE_RACE) {
 		cbuf_reset(&report);
 		cbuf_reset(&certs);
 		ret = evidence_sevguest_report(&report, &certs, env, data);

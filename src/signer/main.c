@@ -4,6 +4,14 @@
  *   coffer-signer --datadir DIR [--network NAME]
  *                 [--fd N | --listen-unix PATH | --listen-vsock PORT]
  *                 [--socket-group GROUP] [--user NAME] [--kdf-memory KIB] [--kdf-passes N]
+ *                 [--tee auto|none|sev-snp|tdx|azure-cvm|nitro|sgx-gramine] [--tee-root DIR]
+ *                 [--seal none|tpm2|sev-snp] [--seal-pcrs LIST] [--tcti CONF]
+ *
+ * --tee picks the attestation backend (auto: detected, docs/deploy/README.md);
+ * its device is left to a helper process forked before the sandbox
+ * (evidence_helper.h). --seal makes the signer try unattended unlock at start
+ * with <datadir>/signer/autounlock (autounlock.h); when that fails it stays
+ * locked and PROTO_STATUS says why. --tee-root prefixes device paths (tests).
  *
  * Started by the daemon over a socketpair (--fd, the default: fd 3), or
  * standalone on a unix socket or AF_VSOCK port. Hardening follows sandbox.h
@@ -28,9 +36,14 @@
 #include "btc/secp.h"
 #include "common/err.h"
 #include "common/secmem.h"
+#include "signer/autounlock.h"
 #include "signer/client.h"
+#include "signer/evidence.h"
+#include "signer/evidence_helper.h"
 #include "signer/kdf.h"
 #include "signer/sandbox.h"
+#include "signer/seal_select.h"
+#include "signer/tee.h"
 #include "signer/signer.h"
 #include "signer/transport.h"
 
@@ -60,6 +73,11 @@ struct config {
 	const char *socket_group;	/* --listen-unix: group allowed to connect (mode 0660) */
 	uint32_t kdf_memlimit_kib;
 	uint32_t kdf_opslimit;
+	const char *tee;		/* NULL or "auto": detect */
+	const char *tee_root;		/* device path prefix (tests); NULL: the system */
+	const char *seal;		/* NULL or "none": no unattended unlock */
+	uint32_t seal_pcrs;		/* tpm2: 0 = default set */
+	const char *tcti;		/* TPM TCTI; NULL: the system TPM */
 };
 
 static void
@@ -67,7 +85,9 @@ usage(void)
 {
 	fputs("usage: coffer-signer --datadir DIR [--network NAME]\n"
 	    "                     [--fd N | --listen-unix PATH | --listen-vsock PORT]\n"
-	    "                     [--socket-group GROUP] [--user NAME] [--kdf-memory KIB] [--kdf-passes N]\n",
+	    "                     [--socket-group GROUP] [--user NAME] [--kdf-memory KIB] [--kdf-passes N]\n"
+	    "                     [--tee auto|none|sev-snp|tdx|azure-cvm|nitro|sgx-gramine] [--tee-root DIR]\n"
+	    "                     [--seal none|tpm2|sev-snp] [--seal-pcrs LIST] [--tcti CONF]\n",
 	    stderr);
 }
 
@@ -167,6 +187,50 @@ parse_kdf_passes(struct config *c, const char *v)
 	return parse_u32(&c->kdf_opslimit, v, 1, 32);
 }
 
+static int
+parse_tee(struct config *c, const char *v)
+{
+	if (strcmp(v, "auto") != 0 && evidence_backend_find(v) == NULL)
+		return -1;
+	c->tee = v;
+	return 0;
+}
+
+static int
+parse_tee_root(struct config *c, const char *v)
+{
+	if (v[0] != '/' || strlen(v) > 256)
+		return -1;
+	c->tee_root = v;
+	return 0;
+}
+
+static int
+parse_seal(struct config *c, const char *v)
+{
+	struct seal_choice probe;
+
+	if (seal_choose(&probe, v, NULL, 0, NULL) != 0)
+		return -1;
+	c->seal = v;
+	return 0;
+}
+
+static int
+parse_seal_pcrs(struct config *c, const char *v)
+{
+	return seal_tpm2_parse_pcrs(&c->seal_pcrs, v) == 0 ? 0 : -1;
+}
+
+static int
+parse_tcti(struct config *c, const char *v)
+{
+	if (v[0] == '\0' || strlen(v) > 256)
+		return -1;
+	c->tcti = v;
+	return 0;
+}
+
 static const struct {
 	const char *flag;
 	int (*parse)(struct config *c, const char *v);
@@ -180,6 +244,11 @@ static const struct {
 	{ "--socket-group", parse_socket_group },
 	{ "--kdf-memory", parse_kdf_memory },
 	{ "--kdf-passes", parse_kdf_passes },
+	{ "--tee", parse_tee },
+	{ "--tee-root", parse_tee_root },
+	{ "--seal", parse_seal },
+	{ "--seal-pcrs", parse_seal_pcrs },
+	{ "--tcti", parse_tcti },
 };
 
 static int
@@ -264,6 +333,42 @@ warm_up(enum btc_network net)
 	return ret;
 }
 
+/*
+ * Before the sandbox: the attestation backend (its helper keeps the device),
+ * then, with the helper already forked so it never sees it, the sealed
+ * passphrase for unattended unlock. Out: h; pass/passlen (0 when none);
+ * note: what the status should say.
+ */
+static int
+tee_start(struct evidence_helper *h, struct seal_choice *sch, uint8_t *pass, size_t *passlen, char *note,
+    size_t notelen, const struct config *c, const struct evidence_env *env, const char *dir)
+{
+	const struct evidence_backend *b;
+	char why[PROTO_MAX_REASON];
+	int ret;
+
+	*passlen = 0;
+	note[0] = '\0';
+	b = c->tee == NULL || strcmp(c->tee, "auto") == 0 ? evidence_detect(env) : evidence_backend_find(c->tee);
+	if (b == NULL)
+		b = &evidence_backend_none;
+	if ((ret = evidence_helper_start(h, b, env)) != 0) {
+		fail("cannot start the evidence helper", ret);
+		return ret;
+	}
+	if (b != &evidence_backend_none)
+		fprintf(stderr, "coffer-signer: attestation backend %s\n", b->name);
+	if (c->seal == NULL || strcmp(c->seal, "none") == 0)
+		return 0;
+	if ((ret = seal_choose(sch, c->seal, c->tcti, c->seal_pcrs, env)) != 0)
+		return ret;
+	if (autounlock_open(pass, AUTOUNLOCK_PASS_MAX, passlen, why, sizeof(why), dir, &sch->backend) != 0) {
+		snprintf(note, notelen, "waiting for a passphrase: unattended unlock failed: %s", why);
+		fprintf(stderr, "coffer-signer: %s\n", note);
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn))
 serve_listener(struct signer *s, struct transport_listener *l)
 {
@@ -290,8 +395,14 @@ main(int argc, char **argv)
 	struct signer *s = NULL;
 	struct transport t;
 	struct config c;
-	char dir[PATH_MAX];
-	int keep, ret;
+	struct evidence_helper helper;
+	struct tee_backend tee;
+	struct seal_choice sch;
+	struct evidence_env env;
+	char dir[PATH_MAX], note[PROTO_MAX_REASON];
+	uint8_t *pass;
+	size_t passlen = 0;
+	int keep[2], ret;
 
 	/* Before anything else can hold a secret. */
 	if ((ret = sandbox_no_dump()) != 0) {
@@ -328,8 +439,16 @@ main(int argc, char **argv)
 		fail("cannot listen on the vsock port", ret);
 		return 1;
 	}
-	keep = l.fd >= 0 ? l.fd : c.fd;
-	if ((ret = sandbox_close_fds(&keep, 1)) != 0) {
+	memset(&env, 0, sizeof(env));
+	memset(&sch, 0, sizeof(sch));
+	env.root = c.tee_root;
+	env.tcti = c.tcti;
+	if ((pass = secmem_alloc(AUTOUNLOCK_PASS_MAX)) == NULL ||
+	    tee_start(&helper, &sch, pass, &passlen, note, sizeof(note), &c, &env, dir) != 0)
+		return 1;
+	keep[0] = l.fd >= 0 ? l.fd : c.fd;
+	keep[1] = helper.fd;
+	if ((ret = sandbox_close_fds(keep, helper.fd >= 0 ? 2 : 1)) != 0) {
 		fail("cannot close inherited descriptors", ret);
 		return 1;
 	}
@@ -357,6 +476,9 @@ main(int argc, char **argv)
 	sc.network = c.network;
 	sc.kdf_memlimit_kib = c.kdf_memlimit_kib;
 	sc.kdf_opslimit = c.kdf_opslimit;
+	evidence_helper_tee(&tee, &helper);
+	sc.tee = helper.fd >= 0 ? &tee : NULL;
+	sc.seal = c.seal != NULL && strcmp(c.seal, "none") != 0 ? &sch.backend : NULL;
 	if ((ret = signer_new(&s, &sc)) != 0) {
 		fail("cannot start", ret);
 		return 1;
@@ -366,6 +488,17 @@ main(int argc, char **argv)
 		signer_free(s);
 		return 1;
 	}
+	/* Unattended unlock, as a typed passphrase would (Argon2id, state, audit record). */
+	if (passlen > 0) {
+		if ((ret = signer_unlock_passphrase(s, pass, passlen)) == 0)
+			snprintf(note, sizeof(note), "unlocked at start by the passphrase sealed with %s", c.seal);
+		else
+			snprintf(note, sizeof(note), "waiting for a passphrase: the sealed passphrase does not unlock the "
+			    "keystore (%s)", coffer_err_msg(ret));
+		fprintf(stderr, "coffer-signer: %s\n", note);
+	}
+	secmem_free(pass);
+	signer_set_note(s, note);
 	if (l.fd >= 0)
 		serve_listener(s, &l);
 	transport_stream_init(&t, c.fd);

@@ -4,6 +4,7 @@
  * struct creader.
  */
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 
 #include "btc/tx.h"
@@ -175,8 +176,9 @@ ledger_charge(struct signer_ledger *l, uint64_t now, uint64_t amount_sat)
 int
 ledger_encode(struct cbuf *out, const struct signer_ledger *l)
 {
+	uint64_t le;
 	uint8_t *p;
-	size_t i, k;
+	size_t i;
 	int r;
 
 	if (l->n > LEDGER_MAX_ENTRIES)
@@ -189,10 +191,10 @@ ledger_encode(struct cbuf *out, const struct signer_ledger *l)
 		return r;
 	p = out->p + out->len;
 	for (i = 0; i < l->n; i++, p += 16) {
-		for (k = 0; k < 8; k++) {
-			p[k] = (uint8_t)(l->e[i].time >> (8 * k));
-			p[8 + k] = (uint8_t)(l->e[i].amount_sat >> (8 * k));
-		}
+		le = htole64(l->e[i].time);
+		memcpy(p, &le, 8);
+		le = htole64(l->e[i].amount_sat);
+		memcpy(p + 8, &le, 8);
 	}
 	out->len += 16 * l->n;
 	return 0;

@@ -133,13 +133,16 @@ struct proto_hello_reply {
 
 /* PROTO_STATUS reply: u8 state, u8 network, u8[32] unlock_pubkey,
  * u32 session_left (seconds until auto-lock; 0: no timeout, or locked),
- * str tee (attestation backend name, "none" without a TEE). */
+ * str tee (attestation backend name, "none" without a TEE),
+ * str note (why a signer that tried to unlock itself at start is still
+ * locked, or how it was unlocked; "" when there is nothing to say). */
 struct proto_status_reply {
 	uint8_t state;			/* enum proto_state */
 	uint8_t network;		/* enum btc_network */
 	uint8_t unlock_pubkey[32];
 	uint32_t session_left;		/* seconds until auto-lock; 0: none */
 	struct proto_bytes tee;		/* "none" */
+	struct proto_bytes note;	/* <= PROTO_MAX_REASON */
 };
 
 /* PROTO_GET_UNLOCK_KEY reply: u8[32] X25519 public key, u8[16] challenge
@@ -251,12 +254,17 @@ struct proto_read_audit_reply {
 struct proto_attestation {
 	uint8_t nonce[32];
 };
-/* Reply: str backend, str statement, u8[32] unlock_pubkey, bytes evidence. */
+/* Reply: str backend, str statement, u8[32] unlock_pubkey, bytes evidence,
+ * u8 has_identity, u8[33] identity_pubkey (zeros while locked). The evidence's
+ * report data is the binding of docs/ATTESTATION.md over identity (when
+ * has_identity), unlock key and nonce. */
 struct proto_attestation_reply {
 	struct proto_bytes backend;
 	struct proto_bytes statement;
 	uint8_t unlock_pubkey[32];
 	struct proto_bytes evidence;
+	uint8_t has_identity;
+	uint8_t identity_pubkey[33];	/* compressed secp256k1 */
 };
 
 /* PROTO_GET_STORAGE_KEY reply: u8[32] key. */

@@ -99,7 +99,8 @@ proto_status_reply_encode(struct cbuf *out, const struct proto_status_reply *m)
 	    (ret = cbuf_put_u8(out, m->network)) != 0 ||
 	    (ret = cbuf_put(out, m->unlock_pubkey, 32)) != 0 ||
 	    (ret = cbuf_put_u32le(out, m->session_left)) != 0 ||
-	    (ret = proto_put_str(out, &m->tee, PROTO_MAX_NAME)) != 0)
+	    (ret = proto_put_str(out, &m->tee, PROTO_MAX_NAME)) != 0 ||
+	    (ret = proto_put_str(out, &m->note, PROTO_MAX_REASON)) != 0)
 		return ret;
 	return 0;
 }
@@ -116,6 +117,7 @@ proto_status_reply_decode(struct proto_status_reply *m, const uint8_t *p, size_t
 	    (ret = creader_get_bytes(&r, m->unlock_pubkey, 32)) == 0 &&
 	    (ret = creader_get_u32le(&r, &m->session_left)) == 0 &&
 	    (ret = proto_get_str(&r, &m->tee, PROTO_MAX_NAME)) == 0 &&
+	    (ret = proto_get_str(&r, &m->note, PROTO_MAX_REASON)) == 0 &&
 	    (m->state > PROTO_STATE_UNLOCKED || m->network >= BTC_NETWORK_COUNT))
 		ret = COFFER_ERR_SIGNER_PROTOCOL;
 	return FINISH(m);
@@ -542,7 +544,9 @@ proto_attestation_reply_encode(struct cbuf *out, const struct proto_attestation_
 	if ((ret = proto_put_str(out, &m->backend, PROTO_MAX_NAME)) != 0 ||
 	    (ret = proto_put_str(out, &m->statement, PROTO_MAX_STATEMENT)) != 0 ||
 	    (ret = cbuf_put(out, m->unlock_pubkey, 32)) != 0 ||
-	    (ret = proto_put_bytes(out, &m->evidence, PROTO_MAX_EVIDENCE)) != 0)
+	    (ret = proto_put_bytes(out, &m->evidence, PROTO_MAX_EVIDENCE)) != 0 ||
+	    (ret = cbuf_put_u8(out, m->has_identity ? 1 : 0)) != 0 ||
+	    (ret = cbuf_put(out, m->identity_pubkey, 33)) != 0)
 		return ret;
 	return 0;
 }
@@ -556,8 +560,11 @@ proto_attestation_reply_decode(struct proto_attestation_reply *m, const uint8_t 
 	BEGIN(m, p, n);
 	if ((ret = proto_get_str(&r, &m->backend, PROTO_MAX_NAME)) == 0 &&
 	    (ret = proto_get_str(&r, &m->statement, PROTO_MAX_STATEMENT)) == 0 &&
-	    (ret = creader_get_bytes(&r, m->unlock_pubkey, 32)) == 0)
-		ret = proto_get_bytes(&r, &m->evidence, PROTO_MAX_EVIDENCE);
+	    (ret = creader_get_bytes(&r, m->unlock_pubkey, 32)) == 0 &&
+	    (ret = proto_get_bytes(&r, &m->evidence, PROTO_MAX_EVIDENCE)) == 0 &&
+	    (ret = creader_get_u8(&r, &m->has_identity)) == 0 &&
+	    (ret = creader_get_bytes(&r, m->identity_pubkey, 33)) == 0 && m->has_identity > 1)
+		ret = COFFER_ERR_SIGNER_PROTOCOL;
 	return FINISH(m);
 }
 

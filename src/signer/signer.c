@@ -301,6 +301,8 @@ h_status(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 	}
 	m.tee.p = (const uint8_t *)s->cfg.tee->name;
 	m.tee.len = strlen(s->cfg.tee->name);
+	m.note.p = (const uint8_t *)s->note;
+	m.note.len = strlen(s->note);
 	return proto_status_reply_encode(out, &m);
 }
 
@@ -330,40 +332,24 @@ h_lock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 }
 
 /*
- * Attestation through the configured backend (tee.h): evidence whose report
- * data is nonce || unlock key, so a verifier knows which key to seal its
- * passphrase to. The `none` backend returns no evidence and a statement that
- * there is no TEE.
+ * Attestation: evidence from the TEE backend whose report data binds the
+ * unlock key, the identity key once unlocked, and the caller's nonce
+ * (signer_tee.c, docs/ATTESTATION.md); backend `none` says plainly that
+ * there is no TEE instead of returning something that looks like evidence.
  */
 static int
 h_attestation(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 {
-	const struct tee_backend *tee = s->cfg.tee;
 	struct proto_attestation req;
 	struct proto_attestation_reply m;
-	uint8_t report_data[TEE_REPORT_DATA_LEN];
 	struct cbuf ev;
 	int ret;
 
 	if ((ret = proto_attestation_decode(&req, p, n)) != 0)
 		return signer_bad_request(s, ret);
-	memcpy(report_data, req.nonce, 32);
-	memcpy(report_data + 32, s->unlock_pk, 32);
 	cbuf_init(&ev, PROTO_MAX_EVIDENCE);
-	if ((ret = tee->evidence(tee->ctx, &ev, report_data)) != 0) {
-		signer_reason(s, "the %s backend produced no evidence: %s", tee->name, coffer_err_msg(ret));
-		goto out;
-	}
-	memset(&m, 0, sizeof(m));
-	m.backend.p = (const uint8_t *)tee->name;
-	m.backend.len = strlen(tee->name);
-	m.statement.p = (const uint8_t *)tee->statement;
-	m.statement.len = strlen(tee->statement);
-	memcpy(m.unlock_pubkey, s->unlock_pk, 32);
-	m.evidence.p = ev.p;
-	m.evidence.len = ev.len;
-	ret = proto_attestation_reply_encode(out, &m);
-out:
+	if ((ret = signer_attest(s, &m, &ev, req.nonce)) == 0)
+		ret = proto_attestation_reply_encode(out, &m);
 	cbuf_free(&ev);
 	return ret;
 }

@@ -48,6 +48,18 @@ void signer_free(struct signer *s);
 enum proto_state signer_state(const struct signer *s);
 
 /*
+ * Unlock with a passphrase the signer obtained itself (unattended unlock,
+ * autounlock.h), exactly as PROTO_UNLOCK does with a typed one: keystore,
+ * sealed state, audit record; no session timeout.
+ * Returns 0 or the errors of the unlock message (ks_unlock, session, audit).
+ * In: pass[passlen] (not kept).
+ */
+int signer_unlock_passphrase(struct signer *s, const uint8_t *pass, size_t passlen);
+
+/* The note PROTO_STATUS carries (e.g. why unattended unlock failed); truncated; "" clears it. */
+void signer_set_note(struct signer *s, const char *note);
+
+/*
  * Serve one connection until the peer closes it or breaks the protocol: a
  * version handshake first, then requests through the dispatch table. An
  * unlocked session with a timeout is locked when it expires, even while idle.

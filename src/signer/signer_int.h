@@ -57,6 +57,7 @@ struct signer {
 	struct cbuf tx_large;		/* heap: signed PSBTs, audit records (not secret) */
 	uint8_t *slots;			/* guarded, SIGNER_SLOTS * SIGNER_SLOT_SIZE */
 	char reason[PROTO_MAX_REASON + 1];	/* for the error reply; "" for none */
+	char note[PROTO_MAX_REASON + 1];	/* for PROTO_STATUS (signer_set_note) */
 	int close;			/* a handler saw a protocol violation */
 };
 
@@ -77,6 +78,14 @@ int signer_h_sign_message(struct signer *s, struct cbuf *out, const uint8_t *p, 
 int signer_h_get_policy(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n);
 int signer_h_set_policy(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n);
 int signer_h_read_audit(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n);
+
+/*
+ * PROTO_ATTESTATION's reply (signer_tee.c): the binding over the identity key
+ * (when unlocked), the unlock key and nonce, and the evidence from the helper.
+ * Out: m (pointing into s and evidence), evidence (appended). In: nonce[32].
+ */
+int signer_attest(struct signer *s, struct proto_attestation_reply *m, struct cbuf *evidence,
+    const uint8_t nonce[32]);
 
 /* A request that does not decode: remember to end the connection, pass the code on. */
 int signer_bad_request(struct signer *s, int code);

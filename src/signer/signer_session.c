@@ -273,10 +273,12 @@ signer_h_set_policy(struct signer *s, struct cbuf *out, const uint8_t *p, size_t
 	old = s->sess->policy;
 	s->sess->policy = np;
 	if ((ret = signer_session_save(s)) != 0) {
-		/* Not durable: keep the old policy in force. */
+		/* Not durable: keep the old policy in force, and say so in the log
+		 * after the record that announced the change (best effort). */
 		s->sess->policy = old;
 		policy_free(&np);
 		signer_reason(s, "the new policy could not be saved: policy unchanged");
+		(void)signer_session_note(s, AUDIT_POLICY_CHANGE, reqhash, ret, s->reason);
 		return ret;
 	}
 	policy_free(&old);

@@ -131,8 +131,12 @@ signer_h_sign_psbt(struct signer *s, struct cbuf *out, const uint8_t *p, size_t 
 		ret = r;
 		goto out;
 	}
-	if ((ret = charge_and_sign(s, &psbt, &stats, now, d.spend_sat, fresh)) != 0)
+	if ((ret = charge_and_sign(s, &psbt, &stats, now, d.spend_sat, fresh)) != 0) {
+		/* The record above says "allowed"; say that nothing was signed
+		 * after all (best effort: the disk may be what failed). */
+		(void)signer_session_note(s, AUDIT_SIGN_PSBT, reqhash, ret, s->reason);
 		goto out;
+	}
 	ks_secret_free(fresh);	/* keys wiped before the reply is built */
 	fresh = NULL;
 	if ((ret = psbt_serialize(&ser, &psbt)) != 0)

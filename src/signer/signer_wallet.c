@@ -189,7 +189,6 @@ int
 signer_h_unlock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 {
 	struct proto_unlock req;
-	struct ks_secret *sec = NULL;
 	const uint8_t *pass;
 	size_t passlen;
 	int ret;
@@ -199,6 +198,18 @@ signer_h_unlock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 		return signer_bad_request(s, ret);
 	if ((ret = signer_secret_open(s, &pass, &passlen, &req.passphrase, 0, 0)) != 0)
 		return ret;
+	if ((ret = signer_unlock_passphrase(s, pass, passlen)) != 0)
+		return ret;
+	s->expiry = req.timeout != 0 ? signer_now_boot() + req.timeout : 0;
+	return 0;
+}
+
+int
+signer_unlock_passphrase(struct signer *s, const uint8_t *pass, size_t passlen)
+{
+	struct ks_secret *sec = NULL;
+	int ret;
+
 	if ((ret = ks_unlock(&sec, s->cfg.dir, pass, passlen)) != 0)
 		return ret;
 	/* Unlocking again (a new timeout) replaces the session. */
@@ -213,7 +224,7 @@ signer_h_unlock(struct signer *s, struct cbuf *out, const uint8_t *p, size_t n)
 		signer_lock(s);
 		return ret;
 	}
-	s->expiry = req.timeout != 0 ? signer_now_boot() + req.timeout : 0;
+	s->expiry = 0;
 	return 0;
 }
 

@@ -3,17 +3,16 @@
  *
  * PROTO_ATTESTATION asks the signer to prove what it runs on. A TEE backend
  * (SEV-SNP, TDX, Nitro, SGX: the attestation issue adds them) produces
- * evidence whose report data binds the verifier's nonce and this signer
- * process's X25519 unlock key, so a verifier who accepts the evidence knows
- * which key to seal the passphrase to. Like seal.h and OpenSSH's
+ * evidence whose report data binds the verifier's nonce, this signer
+ * process's X25519 unlock key and (once unlocked) its identity key, so a
+ * verifier who accepts the evidence knows which key to seal the passphrase to. Like seal.h and OpenSSH's
  * sandbox-seccomp vs sandbox-null, a backend is a small table chosen at start
  * (main.c); `none` is always there and says plainly that there is no TEE
  * instead of returning something that looks like evidence.
  *
- * A backend that needs a device (/dev/sev-guest, /dev/tdx_guest, the Nitro
- * NSM) opens it in its init function, which main.c calls before the sandbox
- * closes the filesystem; the seccomp filter must then allow its ioctl on that
- * descriptor (sandbox_seccomp.c).
+ * The TEE backends (evidence.h) run in a helper process forked before the
+ * sandbox closes the filesystem (evidence_helper.h); evidence_helper_tee()
+ * turns that helper into a tee_backend, so the sandbox stays as it is.
  */
 #ifndef COFFER_SIGNER_TEE_H
 #define COFFER_SIGNER_TEE_H
@@ -23,7 +22,11 @@
 
 #include "common/buf.h"
 
-/* Report data a backend binds into its evidence: nonce[32] || unlock_pubkey[32]. */
+/*
+ * Report data a backend binds into its evidence: the 64-byte binding of
+ * docs/ATTESTATION.md (evidence_binding(): SHA-512 over the identity key once
+ * unlocked, the unlock key and the nonce).
+ */
 #define TEE_REPORT_DATA_LEN 64
 
 struct tee_backend {

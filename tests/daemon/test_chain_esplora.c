@@ -438,6 +438,56 @@ test_reorg(void)
 	twallet_free(&w);
 }
 
+/* One multipath descriptor serves as receive (path 0) and change (path 1). */
+static void
+test_multipath(void)
+{
+	struct twallet w;
+	struct chain_sync_req q;
+	struct chain_sync_result r;
+	struct descriptor *m = NULL;
+	struct cbuf str;
+	struct chain *c;
+	char addr[100], t[65], *slash;
+	const struct chain_utxo *u;
+
+	if (!up())
+		return;
+	CHECK_OK(twallet_init(&w, 12, 0));
+	CHECK((c = backend(0, 0)) != NULL);
+	/* wpkh(tpub.../0/<star>) becomes wpkh(tpub.../<0;1>/<star>) */
+	cbuf_init(&str, 0);
+	CHECK_OK(desc_to_string(&str, w.desc[0], 0, DESC_STR_NO_CHECKSUM));
+	CHECK_OK(cbuf_put_u8(&str, 0));
+	slash = strstr((char *)str.p, "/0/*");
+	CHECK(slash != NULL);
+	if (slash != NULL) {
+		char buf[300];
+
+		snprintf(buf, sizeof(buf), "%.*s/<0;1>/*)", (int)(slash - (char *)str.p), (char *)str.p);
+		CHECK_OK(desc_parse(&m, buf, strlen(buf), BTC_REGTEST));
+	}
+	cbuf_free(&str);
+	CHECK_OK(twallet_address(addr, &w, 1, 1));
+	CHECK(chaind_faucet(&D, t, addr, 31000) == 0);
+	memset(&q, 0, sizeof(q));
+	q.desc[0] = q.desc[1] = m;
+	q.path[0] = 0;
+	q.path[1] = 1;
+	q.last_used[0] = q.last_used[1] = -1;
+	if (m != NULL) {
+		CHECK_OK(chain_sync(c, &r, &q));
+		CHECK(r.n_utxos == 1 && (u = find_utxo(&r, 1, 1)) != NULL && u->value == 31000);
+		CHECK(r.last_used[0] == -1 && r.last_used[1] == 1);
+		chain_sync_result_free(&r);
+		q.path[1] = 2;	/* no such alternative */
+		CHECK_RC(chain_sync(c, &r, &q), COFFER_ERR_INVALID_ARG);
+	}
+	desc_free(m);
+	chain_free(c);
+	twallet_free(&w);
+}
+
 static void
 test_fee_estimates(void)
 {
@@ -634,6 +684,7 @@ static const struct test_case tests[] = {
 	{ "broadcast", test_broadcast },
 	{ "conflict", test_conflict },
 	{ "reorg", test_reorg },
+	{ "multipath", test_multipath },
 	{ "fee_estimates", test_fee_estimates },
 	{ "hostile", test_hostile },
 	{ "stop", test_stop },

@@ -13,9 +13,34 @@
 #include "btc/bip39.h"
 #include "signer/client.h"
 #include "signer/signer.h"
+#include "signer/tee.h"
+
+/* A stand-in TEE backend: its "evidence" is a tag and the report data it was given. */
+static int
+fake_evidence(void *ctx, struct cbuf *out, const uint8_t report_data[TEE_REPORT_DATA_LEN])
+{
+	int r;
+
+	if ((r = cbuf_put(out, (const uint8_t *)ctx, 4)) != 0)
+		return r;
+	return cbuf_put(out, report_data, TEE_REPORT_DATA_LEN);
+}
+
+static const struct tee_backend fake_tee = {
+	"fake-tee", "a test backend: its evidence is FAKE || report data", fake_evidence, (void *)"FAKE",
+};
+
+static pid_t
+serve_in_child_tee(struct signer_client *c, const char *dir, const struct tee_backend *tee);
 
 static pid_t
 serve_in_child(struct signer_client *c, const char *dir)
+{
+	return serve_in_child_tee(c, dir, NULL);
+}
+
+static pid_t
+serve_in_child_tee(struct signer_client *c, const char *dir, const struct tee_backend *tee)
 {
 	struct signer_config cfg;
 	struct signer *s;
@@ -32,6 +57,7 @@ serve_in_child(struct signer_client *c, const char *dir)
 		cfg.network = BTC_REGTEST;
 		cfg.kdf_memlimit_kib = TEST_KDF_KIB;
 		cfg.kdf_opslimit = TEST_KDF_PASSES;
+		cfg.tee = tee;
 		if ((r = signer_new(&s, &cfg)) != 0)
 			exit(2);
 		transport_stream_init(&st, peer);
@@ -122,8 +148,50 @@ test_all_messages(void)
 	test_rmtree(base);
 }
 
+/* The attestation plug-in point (tee.h): status names the configured
+ * backend; attestation hands it report data bound to the nonce and returns
+ * its statement and evidence unchanged. */
+static void
+test_tee_backend(void)
+{
+	struct signer_client c;
+	struct client_status st;
+	struct client_attestation at;
+	uint8_t nonce[32], rd[TEE_REPORT_DATA_LEN];
+	char base[64], dir[128];
+	pid_t pid;
+	int status;
+
+	test_tmpdir(base);
+	snprintf(dir, sizeof(dir), "%s/signer", base);
+	CHECK((pid = serve_in_child_tee(&c, dir, &fake_tee)) > 0);
+	CHECK_OK(client_status(&c, &st));
+	CHECK_STREQ(st.tee, "fake-tee");
+	memset(nonce, 0xa5, sizeof(nonce));
+	CHECK_OK(client_attestation(&c, &at, nonce));
+	CHECK_STREQ(at.backend, "fake-tee");
+	CHECK_STREQ(at.statement, fake_tee.statement);
+	CHECK(memcmp(at.unlock_pubkey, st.unlock_pubkey, 32) == 0);
+	CHECK(at.evidence.len == 4 + TEE_REPORT_DATA_LEN && memcmp(at.evidence.p, "FAKE", 4) == 0);
+	memcpy(rd, at.evidence.p + 4, sizeof(rd));
+	cbuf_free(&at.evidence);
+	/* the report data binds the nonce (its exact form: docs/ATTESTATION.md) */
+	CHECK_OK(client_attestation(&c, &at, nonce));
+	CHECK(at.evidence.len == 4 + TEE_REPORT_DATA_LEN && memcmp(at.evidence.p + 4, rd, sizeof(rd)) == 0);
+	cbuf_free(&at.evidence);
+	nonce[0] ^= 1;
+	CHECK_OK(client_attestation(&c, &at, nonce));
+	CHECK(at.evidence.len == 4 + TEE_REPORT_DATA_LEN && memcmp(at.evidence.p + 4, rd, sizeof(rd)) != 0);
+	cbuf_free(&at.evidence);
+	client_close(&c);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	test_rmtree(base);
+}
+
 static const struct test_case tests[] = {
 	{ "all_messages", test_all_messages },
+	{ "tee_backend", test_tee_backend },
 };
 
 TEST_MAIN(tests)

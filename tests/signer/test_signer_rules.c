@@ -9,7 +9,11 @@
  */
 #include "signer_util.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <sodium.h>
@@ -20,6 +24,7 @@
 #include "btc/bip322.h"
 #include "btc/bip39.h"
 #include "btc/descriptor.h"
+#include "signer/audit.h"
 #include "signer/client.h"
 #include "signer/policy.h"
 #include "signer/proto.h"
@@ -37,14 +42,14 @@ struct fixture {
 	struct cbuf psbt;
 };
 
+/* A wallet in f->dir (already made), created and unlocked through a fresh signer. */
 static void
-setup(struct fixture *f)
+setup_in(struct fixture *f)
 {
 	struct proto_secret none = client_secret_none();
 	struct cbuf mn;
 	uint8_t seed[64];
 
-	test_tmpdir(f->dir);
 	cbuf_init_secret(&mn, 0);
 	cbuf_init(&f->psbt, 0);
 	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
@@ -58,9 +63,28 @@ setup(struct fixture *f)
 }
 
 static void
+setup(struct fixture *f)
+{
+	test_tmpdir(f->dir);
+	setup_in(f);
+}
+
+static void
 restart(struct fixture *f)
 {
 	client_close(&f->c);
+	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
+	CHECK_OK(client_unlock(&f->c, &pw, 0));
+}
+
+/* As restart, but the signer is killed (SIGKILL) instead of closed: nothing
+ * it would do at a clean end (the lock record, a last state write) happens. */
+static void
+crash_restart(struct fixture *f)
+{
+	CHECK(f->c.pid > 0 && kill(f->c.pid, SIGKILL) == 0);
+	client_close(&f->c);
+	CHECK(WIFSIGNALED(f->c.exit_status) && WTERMSIG(f->c.exit_status) == SIGKILL);
 	CHECK_OK(client_spawn_signer(&f->c, COFFER_SIGNER_BIN, f->dir, &spawn_opts));
 	CHECK_OK(client_unlock(&f->c, &pw, 0));
 }
@@ -126,6 +150,25 @@ test_policy_needs_passphrase(void)
 	teardown(&f);
 }
 
+/* The address test_make_psbt pays (its foreign key, 0x5a...). */
+static int
+foreign_address(char out[ADDR_BUFSIZE])
+{
+	uint8_t priv[32], pub[33], h[20];
+	struct cbuf spk;
+	int r;
+
+	memset(priv, 0x5a, 32);
+	cbuf_init(&spk, 64);
+	if ((r = keys_pubkey_from_privkey(pub, priv)) == 0) {
+		hash160(h, pub, 33);
+		if ((r = script_p2wpkh(&spk, h)) == 0)
+			r = addr_encode(out, spk.p, spk.len, BTC_REGTEST);
+	}
+	cbuf_free(&spk);
+	return r;
+}
+
 static void
 test_rules(void)
 {
@@ -134,6 +177,7 @@ test_rules(void)
 	struct fixture f;
 	struct cbuf box;
 	uint8_t pk[32], ch[PROTO_CHALLENGE_LEN];
+	char dest[ADDR_BUFSIZE], json[256];
 
 	setup(&f);
 	cbuf_init(&box, 0);
@@ -149,13 +193,27 @@ test_rules(void)
 	CHECK(f.c.reason[0] != '\0');
 	CHECK_OK(set_policy(&f, "{\"max_per_payment_sat\":150000}"));
 	CHECK_OK(sign(&f, NULL, &res));
-	/* fee */
+	/* fee, at its boundary */
 	CHECK_OK(set_policy(&f, "{\"max_fee_sat\":19999}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_FEE);
-	/* allowlist: the destination is not on it */
+	CHECK_OK(set_policy(&f, "{\"max_fee_sat\":20000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* fee rate (its exact boundary is judged in test_policy.c) */
+	CHECK_OK(set_policy(&f, "{\"max_feerate_sat_vb\":1}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_FEERATE);
+	CHECK_OK(set_policy(&f, "{\"max_feerate_sat_vb\":1000}"));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* allowlist: refused when the destination is not on it, signed when it is */
 	CHECK_OK(set_policy(&f, "{\"allowlist\":[\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\"]}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_ALLOWLIST);
-	/* passphrase above a threshold: refused without, signed with (sealed, one use) */
+	CHECK_OK(foreign_address(dest));
+	snprintf(json, sizeof(json), "{\"allowlist\":[\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\",\"%s\"]}", dest);
+	CHECK_OK(set_policy(&f, json));
+	CHECK_OK(sign(&f, NULL, &res));
+	/* passphrase above a threshold (150000 leaves): required from 149999 down,
+	 * refused without, signed with (sealed, one use) */
+	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":149999}"));
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_PASSPHRASE_REQUIRED);
 	CHECK_OK(set_policy(&f, "{\"passphrase_threshold_sat\":100000}"));
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_PASSPHRASE_REQUIRED);
 	CHECK_OK(client_get_unlock_key(&f.c, pk, ch));
@@ -178,8 +236,11 @@ test_daily_limit_survives_restart(void)
 	setup(&f);
 	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":299999}"));
 	CHECK_OK(sign(&f, NULL, &res));
+	/* a crash right after the signature (nothing written after it) does not
+	 * reset the window: the charge was sealed to disk before it left */
+	crash_restart(&f);
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
-	/* a restart does not reset the window: the charge was sealed to disk */
+	/* nor does a restart */
 	restart(&f);
 	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_POLICY_DAILY_LIMIT);
 	CHECK_OK(set_policy(&f, "{\"max_24h_sat\":300000}"));
@@ -289,6 +350,69 @@ test_sign_message(void)
 }
 
 /*
+ * No record, no signature: on a full disk the audit append fails, the
+ * signer refuses to sign (and keeps refusing: the log is marked failed);
+ * once there is room, a new unlock reopens the log and signing resumes. The
+ * data directory is a small tmpfs (skipped where mounting is not allowed).
+ */
+static void
+test_audit_disk_full(void)
+{
+	struct client_sign_result res;
+	struct audit_report rep;
+	struct fixture f;
+	char mnt[64], filler[128];
+	static uint8_t block[4096];
+	int fd, r, i;
+
+	if (geteuid() != 0) {
+		printf("skipped: audit_disk_full mounts a small tmpfs (needs root)\n");
+		return;
+	}
+	test_tmpdir(mnt);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=2m,mode=0700") != 0) {
+		printf("skipped: audit_disk_full: cannot mount a tmpfs here (%s)\n", strerror(errno));
+		test_rmtree(mnt);
+		return;
+	}
+	/* the fixture's directory on the small file system */
+	memset(&f, 0, sizeof(f));
+	snprintf(f.dir, sizeof(f.dir), "%s", mnt);
+	setup_in(&f);
+	CHECK_OK(sign(&f, NULL, &res));
+	/* fill the file system */
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	CHECK((fd = open(filler, O_CREAT | O_WRONLY, 0600)) >= 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+	/* Nothing is signed while the disk is full. The first refusals come from
+	 * the state write (the audit log's last page still had room); once the
+	 * log's page is full too, from the audit append itself. */
+	for (i = 0, r = 0; i < 64 && r != COFFER_ERR_AUDIT_WRITE; i++) {
+		r = sign(&f, NULL, &res);
+		CHECK_MSG(r == COFFER_ERR_IO || r == COFFER_ERR_AUDIT_WRITE, "attempt %d: %d (%s)", i, r,
+		    f.c.reason);
+	}
+	CHECK_RC(r, COFFER_ERR_AUDIT_WRITE);
+	CHECK_MSG(strstr(f.c.reason, "audit") != NULL, "reason: %s", f.c.reason);
+	/* room again: the failed log still refuses until a new unlock reopens it */
+	CHECK(unlink(filler) == 0);
+	CHECK_RC(sign(&f, NULL, &res), COFFER_ERR_AUDIT_WRITE);
+	CHECK_OK(client_unlock(&f.c, &pw, 0));
+	CHECK_OK(sign(&f, NULL, &res));
+	CHECK(res.signatures == 2);
+	client_close(&f.c);
+	/* torn appends were cut back: the chain is intact */
+	snprintf(filler, sizeof(filler), "%s/signer/%s", mnt, AUDIT_FILE);
+	CHECK_OK(audit_verify(&rep, filler));
+	CHECK(rep.records > 5);
+	cbuf_free(&f.psbt);
+	CHECK(umount(mnt) == 0);
+	test_rmtree(mnt);
+}
+
+/*
  * The largest policy there can be: POLICY_MAX_JSON bytes (the parser's and
  * the protocol's cap, one constant) holding 64 allowlist entries of the
  * longest length. It is accepted, kept across a restart and read back; one
@@ -354,6 +478,7 @@ static const struct test_case tests[] = {
 	{ "daily_limit_survives_restart", test_daily_limit_survives_restart },
 	{ "audit", test_audit },
 	{ "policy_size_cap", test_policy_size_cap },
+	{ "audit_disk_full", test_audit_disk_full },
 };
 
 TEST_MAIN(tests)
