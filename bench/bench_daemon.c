@@ -11,7 +11,9 @@
  *             + schnorrsig_sign32, what a signer does per signature) in the
  *             same run; and the same through the signer's protocol alone
  *             (client_sign_message on a signer of our own), which says where
- *             the time goes
+ *             the time goes. Both once with the datadir on /tmp (a disk: the
+ *             signer fsyncs an audit record per signature) and once on
+ *             /dev/shm (tmpfs: fsync is free, what is left is CPU)
  *
  * Usage: bench_daemon [seconds per measurement, default 5]. Exits 0 whatever
  * the figures are; goals are in docs/PERFORMANCE.md.
@@ -119,14 +121,14 @@ http(CURL *c, struct cbuf *body_out, const char *method, const char *url, const 
 
 /* Start cofferd; returns seconds from exec to the first answered health check. */
 static double
-start(struct daemon_proc *d, CURL *c, const char *kdf_kib)
+start(struct daemon_proc *d, CURL *c, const char *kdf_kib, const char *parent)
 {
 	char line[512], path[160];
 	FILE *f;
 	double t0;
 	int port = 0, i;
 
-	snprintf(d->dir, sizeof(d->dir), "/tmp/coffer-bench-XXXXXX");
+	snprintf(d->dir, sizeof(d->dir), "%s/coffer-bench-XXXXXX", parent);
 	if (mkdtemp(d->dir) == NULL)
 		die("mkdtemp");
 	snprintf(d->log, sizeof(d->log), "%s.log", d->dir);
@@ -285,7 +287,7 @@ daemon_sign_rate(CURL *c, const struct daemon_proc *d, double seconds)
 
 /* The signer's protocol alone: client_sign_message on a signer of our own. */
 static double
-signer_sign_rate(double seconds)
+signer_sign_rate(double seconds, const char *parent)
 {
 	static const struct client_spawn_opts fast = { "regtest", NULL, 8192, 1 };
 	struct proto_secret pw = client_secret_plain((const uint8_t *)PASS, strlen(PASS));
@@ -296,7 +298,7 @@ signer_sign_rate(double seconds)
 	double t0, t;
 	long n = 0;
 
-	snprintf(dir, sizeof(dir), "/tmp/coffer-bench-signer-XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/coffer-bench-signer-XXXXXX", parent);
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
 	cbuf_init_secret(&mn, 0);
@@ -318,15 +320,32 @@ signer_sign_rate(double seconds)
 	return (double)n / t;
 }
 
+/* A wallet (default Argon2id, tr) in a cofferd whose datadir is under parent. */
+static void
+start_wallet(struct daemon_proc *d, CURL *c, const char *parent)
+{
+	char url[160], body[128];
+
+	start(d, c, NULL, parent);
+	snprintf(url, sizeof(url), "%s/v1/wallet/create", d->url);
+	snprintf(body, sizeof(body), "{\"passphrase\":\"%s\",\"type\":\"tr\"}", PASS);
+	if (http(c, NULL, "POST", url, d->auth, body) != 201)
+		die("create");
+	snprintf(url, sizeof(url), "%s/v1/wallet/addresses", d->url);
+	if (http(c, NULL, "POST", url, d->auth, "{}") != 201)
+		die("address");
+}
+
 int
 main(int argc, char **argv)
 {
+	static const char *const parents[] = { "/tmp", "/dev/shm" };
 	int seconds = argc > 1 ? atoi(argv[1]) : 5, i;
 	struct daemon_proc d;
 	double startup[5], bare, via_daemon, via_signer, rps;
-	char url[160], body[128];
 	long rss_d, rss_s;
 	pid_t signer;
+	size_t p;
 	CURL *c;
 
 	if (seconds <= 0 || seconds > 600)
@@ -337,7 +356,7 @@ main(int argc, char **argv)
 
 	/* Start-up: exec to serving, fresh datadirs (the admin token is generated each time). */
 	for (i = 0; i < 5; i++) {
-		startup[i] = start(&d, c, NULL);
+		startup[i] = start(&d, c, NULL, "/tmp");
 		stop(&d);
 	}
 	qsort(startup, 5, sizeof(startup[0]), cmp_d);
@@ -345,14 +364,7 @@ main(int argc, char **argv)
 	    startup[4] * 1e3);
 
 	/* A wallet with the default Argon2id, unlocked, then idle. */
-	start(&d, c, NULL);
-	snprintf(url, sizeof(url), "%s/v1/wallet/create", d.url);
-	snprintf(body, sizeof(body), "{\"passphrase\":\"%s\",\"type\":\"tr\"}", PASS);
-	if (http(c, NULL, "POST", url, d.auth, body) != 201)
-		die("create");
-	snprintf(url, sizeof(url), "%s/v1/wallet/addresses", d.url);
-	if (http(c, NULL, "POST", url, d.auth, "{}") != 201)
-		die("address");
+	start_wallet(&d, c, "/tmp");
 	sleep(2);
 	signer = child_of(d.pid);
 	rss_d = rss_kib(d.pid);
@@ -366,17 +378,22 @@ main(int argc, char **argv)
 	else
 		printf("balance            %7.0f requests/s (wrk -t2 -c32 -d%ds, on the same 2 cores as cofferd)\n", rps,
 		    seconds * 2);
-
-	/* Signing: bare, through cofferd, through the signer alone. */
-	bare = bare_sign_rate(seconds);
-	via_daemon = daemon_sign_rate(c, &d, seconds);
-	printf("bare BIP340 sign   %7.0f /s (keypair_create + schnorrsig_sign32)\n", bare);
-	printf("message/sign       %7.0f /s over HTTP, one connection: %.1f%% of bare\n", via_daemon,
-	    100.0 * via_daemon / bare);
 	stop(&d);
-	via_signer = signer_sign_rate(seconds);
-	printf("signer alone       %7.0f /s (client_sign_message: BIP32 derivation, BIP322, audit append with fsync)\n",
-	    via_signer);
+
+	/* Signing: bare, through cofferd, through the signer alone; on a disk, then on tmpfs. */
+	bare = bare_sign_rate(seconds);
+	printf("bare BIP340 sign   %7.0f /s (keypair_create + schnorrsig_sign32)\n", bare);
+	for (p = 0; p < sizeof(parents) / sizeof(parents[0]); p++) {
+		if (access(parents[p], W_OK) != 0)
+			continue;
+		start_wallet(&d, c, parents[p]);
+		via_daemon = daemon_sign_rate(c, &d, seconds);
+		stop(&d);
+		via_signer = signer_sign_rate(seconds, parents[p]);
+		printf("message/sign       %7.0f /s over HTTP, one connection, datadir on %s: %.1f%% of bare\n", via_daemon,
+		    parents[p], 100.0 * via_daemon / bare);
+		printf("  signer alone     %7.0f /s (client_sign_message, datadir on %s)\n", via_signer, parents[p]);
+	}
 	curl_easy_cleanup(c);
 	return 0;
 }
