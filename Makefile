@@ -49,6 +49,14 @@ fuzz: setup
 	@cmake --build build-fuzz -j $(JOBS)
 	@cd build-fuzz && COFFER_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest -R '^fuzz_' --output-on-failure
 
+# The payments crash test at length: SOAK_PAYMENTS payments while the worker is SIGKILLed and restarted.
+SOAK_PAYMENTS ?= 400
+soak: setup
+	@CC=clang cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+		-DCOFFER_SANITIZE=ON -DCOFFER_WERROR=ON -DCOFFER_FUZZ=ON >/dev/null
+	@cmake --build $(CHECK_BUILD) -j $(JOBS) --target daemon_test_payments_crash -- --no-print-directory
+	@cd $(CHECK_BUILD) && COFFER_SOAK=$(SOAK_PAYMENTS) ./daemon_test_payments_crash
+
 bench: build
 	@bash bench/run $(BUILD)
 

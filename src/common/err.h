@@ -236,6 +236,32 @@
 #define COFFER_ERR_CHAIN_AUTH       -605 /* the node refused our RPC credentials */
 #define COFFER_ERR_CHAIN_WALLET     -606 /* the node's watch-only wallet cannot be created or loaded */
 
+/*
+ * payments (src/wallet, src/daemon/payments*): -650 .. -699
+ * (-600 .. -649 left free for the chain backends, next to the daemon's block).
+ */
+#define COFFER_ERR_PAY_INSUFFICIENT_FUNDS -650 /* spendable coins do not cover outputs and fee */
+#define COFFER_ERR_PAY_DUST_OUTPUT  -651 /* an output is below its dust threshold */
+#define COFFER_ERR_PAY_AMOUNT_ZERO  -652 /* an output amount is zero */
+#define COFFER_ERR_PAY_AMOUNT_NEGATIVE -653 /* an output amount is negative */
+#define COFFER_ERR_PAY_AMOUNT_OVERFLOW -654 /* an amount or a sum of amounts is over 21e6 BTC */
+#define COFFER_ERR_PAY_NO_OUTPUTS   -655 /* a payment needs at least one output or drain_to */
+#define COFFER_ERR_PAY_FEE_RATE     -656 /* fee rate outside the allowed bounds */
+#define COFFER_ERR_PAY_TOO_LARGE    -657 /* the transaction would be over the standard weight */
+#define COFFER_ERR_PAY_SUBTRACT_FEE -658 /* the fee does not fit in the output it is subtracted from */
+#define COFFER_ERR_PAY_BUMP_FEE     -659 /* replacement fee does not beat the original (BIP125 rules 3/4) */
+#define COFFER_ERR_PAY_NO_CHANGE    -660 /* CPFP needs a change output of this wallet */
+#define COFFER_ERR_PAY_STATE        -661 /* the payment's state does not allow this operation */
+#define COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT -662 /* idempotency key reused with a different body */
+#define COFFER_ERR_PAY_WEBHOOK_SIGNATURE -663 /* webhook signature header malformed or wrong */
+#define COFFER_ERR_PAY_WEBHOOK_STALE -664 /* webhook timestamp outside the tolerance */
+#define COFFER_ERR_PAY_ACCOUNT      -665 /* wallet descriptor unusable for payments */
+#define COFFER_ERR_PAY_TOO_MANY_OUTPUTS -666 /* more outputs than one payment allows */
+#define COFFER_ERR_PAY_RESERVED     -667 /* a coin is reserved by another pending payment */
+#define COFFER_ERR_PAY_BROADCAST_REJECTED -668 /* the network refused the transaction */
+#define COFFER_ERR_PAY_UNAVAILABLE  -669 /* payments need the chain backend and the signer */
+#define COFFER_ERR_PAY_HAS_DESCENDANT -670 /* a later payment spends this one's change: bump that one */
+
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);
 /* Return the stable snake_case name of an error code ("bad_checksum"). */

@@ -66,6 +66,7 @@ struct api_request {
 	unsigned int n_authorization;	/* how many Authorization headers came */
 	const char *content_type;	/* NULL when absent */
 	const char *origin;		/* NULL when absent */
+	const char *idempotency_key;	/* Idempotency-Key header, NULL when absent */
 	const struct sockaddr *peer;
 	size_t peerlen;
 	int64_t now_ms;

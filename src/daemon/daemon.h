@@ -30,6 +30,7 @@ struct wallet;
 struct accounts;
 struct syncer;
 struct store_address;
+struct payments;
 
 struct daemon {
 	const struct daemon_config *cfg;
@@ -40,6 +41,7 @@ struct daemon {
 	pthread_rwlock_t state_lock;
 	struct store *store;		/* NULL while locked */
 	struct accounts *accounts;	/* public descriptors; NULL while locked (with store) */
+	struct payments *payments;	/* payment engine (payments.h) over store; NULL when unavailable */
 	enum wallet_state state;		/* the wallet as the signer reports it */
 	char tee[32];			/* TEE backend the signer reports ("none" without one) */
 	int64_t started_ms;

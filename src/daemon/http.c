@@ -167,6 +167,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_authorization, &hr->rq.n_authorization);
 		hr->rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		hr->rq.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+		hr->rq.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &hr->rq);
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci != NULL && ci->client_addr != NULL) {

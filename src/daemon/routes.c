@@ -49,6 +49,16 @@ const struct api_route api_routes[] = {
 	{ "POST", "/v1/tokens", route_tokens_create, AUTH_SCOPE_ADMIN, ROUTE_BODY, "createToken" },
 	{ "GET", "/v1/tokens", route_tokens_list, AUTH_SCOPE_ADMIN, 0, "listTokens" },
 	{ "DELETE", "/v1/tokens/{id}", route_tokens_revoke, AUTH_SCOPE_ADMIN, 0, "revokeToken" },
+	{ "POST", "/v1/payments", route_payments_create, AUTH_SCOPE_SEND, ROUTE_BODY, "createPayment" },
+	{ "GET", "/v1/payments", route_payments_list, AUTH_SCOPE_READ, 0, "listPayments" },
+	{ "POST", "/v1/payments/preview", route_payments_preview, AUTH_SCOPE_SEND, ROUTE_BODY, "previewPayment" },
+	{ "GET", "/v1/payments/{id}", route_payments_get, AUTH_SCOPE_READ, 0, "getPayment" },
+	{ "POST", "/v1/payments/{id}/bump", route_payments_bump, AUTH_SCOPE_SEND, ROUTE_BODY, "bumpPayment" },
+	{ "POST", "/v1/payments/{id}/cancel", route_payments_cancel, AUTH_SCOPE_SEND, ROUTE_BODY, "cancelPayment" },
+	{ "GET", "/v1/events", route_events, AUTH_SCOPE_READ, 0, "listEvents" },
+	{ "POST", "/v1/webhooks", route_webhooks_create, AUTH_SCOPE_ADMIN, ROUTE_BODY, "createWebhook" },
+	{ "GET", "/v1/webhooks", route_webhooks_list, AUTH_SCOPE_ADMIN, 0, "listWebhooks" },
+	{ "DELETE", "/v1/webhooks/{id}", route_webhooks_delete, AUTH_SCOPE_ADMIN, 0, "deleteWebhook" },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

@@ -3,7 +3,9 @@
 // loopback that answers the subset of the Esplora API cofferd uses, holding a
 // UTXO set, a mempool and blocks, plus control endpoints (faucet, mine, reorg,
 // fee estimates, scripted hostile answers). A broadcast is accepted only after
-// every input's amount and signature checks out (lib/verify.js).
+// every input's amount and signature checks out (lib/verify.js). POST / and
+// POST /wallet/<name> speak a bitcoind JSON-RPC subset over the same chain
+// (lib/rpc.js), for the bitcoind backend's tests.
 //
 // Usage: node server.js [--network regtest] [--port 0] [--stdin-lifeline]
 // Prints "PORT <n>" as its first line on stdout once listening. With
@@ -13,6 +15,7 @@ import http from 'node:http';
 import { Chain, RejectError } from './lib/chain.js';
 import { txJson, statusJson, scriptTxs, scriptUtxos, outspends, blockJson } from './lib/esplora.js';
 import { hex } from '@scure/base';
+import { Wallets, rpcAnswer } from './lib/rpc.js';
 
 const MAX_BODY = 9 << 20;	// a 4 MB transaction in hex, and some
 const HEX64 = '([0-9a-f]{64})';
@@ -186,7 +189,7 @@ function answerHostile(h, res) {
 }
 
 export function createServer(chain) {
-	const srv = { chain, hostile: [] };
+	const srv = { chain, hostile: [], wallets: new Wallets(chain) };
 	const server = http.createServer((req, res) => {
 		const chunks = [];
 		let size = 0;
@@ -209,6 +212,15 @@ export function createServer(chain) {
 				if (--h.times <= 0)
 					srv.hostile.splice(hi, 1);
 				return answerHostile(h, res);
+			}
+			if (req.method === 'POST' && (path === '/' || path.startsWith('/wallet/'))) {
+				// bitcoind mode: JSON-RPC, Basic auth required (any credentials).
+				if (!/^Basic [A-Za-z0-9+/=]+$/.test(req.headers.authorization ?? '')) {
+					res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"', 'content-length': 0 });
+					return res.end();
+				}
+				const [status, answer] = rpcAnswer(srv.wallets, path, Buffer.concat(chunks).toString('utf8'));
+				return json(res, status, answer);
 			}
 			try {
 				for (const [method, re, fn] of ROUTES) {

@@ -35,7 +35,8 @@ function request(method, path, { body, token = admin, ctype = 'application/json'
 				const text = Buffer.concat(chunks).toString('utf8');
 				let json = null;
 				try { json = JSON.parse(text); } catch { /* not JSON */ }
-				if (res.statusCode >= 500)
+				// payments_unavailable is this test daemon's setting (no chain backend), not an answer to input.
+				if (res.statusCode >= 500 && !(json && json.error && json.error.code === 'payments_unavailable'))
 					fivexx.push(`${res.statusCode} ${method} ${path}: ${text.slice(0, 200)}`);
 				resolve({ status: res.statusCode, json, text });
 			});
@@ -88,9 +89,14 @@ const bases = {
 	verifyMessage: { message: 'm', address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', signature: 'smpAAAA' },
 	setPolicy: { policy: {}, passphrase: 'not the passphrase' },
 	createToken: { scope: 'read', label: 'x' },
+	createWebhook: { url: 'http://127.0.0.1:9/hook', events: ['payment.received'], secret: '0123456789abcdef0123' },
+	createPayment: { outputs: [{ address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount_sat: 1000 }] },
+	previewPayment: { outputs: [{ address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount_sat: 1000 }] },
+	bumpPayment: { fee_rate_sat_vb: 5 },
+	cancelPayment: {},
 };
 
-const wrongType = { string: 5, integer: '5', boolean: 'true', object: [], array: {} };
+const wrongType = { string: 5, integer: '5', number: 'x', boolean: 'true', object: [], array: {} };
 
 async function bodyCases(method, path, op) {
 	const schema = resolve(op.requestBody.content['application/json'].schema);
@@ -169,9 +175,20 @@ for (const [path, item] of Object.entries(doc.paths))
 	for (const [m, op] of Object.entries(item))
 		ops.push({ method: m.toUpperCase(), path, op });
 
+// Payments answer 503 payments_unavailable while cofferd runs them without a chain backend and signer
+// engine (this test's daemon has no backend): their input is not checked then, so it is not swept.
+const paymentsDown = errorCode(await request('GET', '/v1/payments')) === 'payments_unavailable';
+
 // 1. Shapes, types, sizes, queries, scopes: the wallet is unlocked.
 for (const { method, path, op } of ops) {
 	const p = path.replace('{id}', '0123456789abcdef');
+	if (paymentsDown && path.startsWith('/v1/payments')) {
+		console.log(`SKIP ${method} ${p}: payments_unavailable in this daemon (input not checked)`);
+		if (rank[op['x-coffer-scope']] > rank.read)
+			expect(`${method} ${p} with a read token`, await request(method, p, { token: readToken,
+				body: op.requestBody ? '{}' : undefined }), 403, 'insufficient_scope');
+		continue;
+	}
 	if (op.requestBody)
 		await bodyCases(method, p, op);
 	if ((op.parameters || []).some((x) => x.in === 'query'))

@@ -1,11 +1,12 @@
 /*
- * The bitcoind backend against a real regtest node, when COFFER_BITCOIND names
- * a bitcoind binary: the test starts it on loopback ports with a temporary
- * datadir, funds the wallet from a node-side miner wallet, syncs (the backend
- * creates its watch-only wallet and imports the descriptors), broadcasts what
- * the wallet core signs, checks a bad signature is refused, then stops the
- * node and removes the datadir. Without COFFER_BITCOIND it says it skipped.
- * (Recorded-reply tests of the same backend: test_chain_parse.c.)
+ * The bitcoind backend end to end: one scenario (wallet creation and import,
+ * funding, sync, confirmations, a restarted backend, the gap window growing,
+ * a bad signature refused, a wallet-core spend accepted) against the chain
+ * double's bitcoind RPC mode always, and against a real regtest node when
+ * COFFER_BITCOIND names a bitcoind binary (started on loopback ports with a
+ * temporary datadir, funded from a node-side miner wallet, stopped and removed
+ * afterwards; skipped with a message otherwise). Plus options, the config
+ * mapping and scripted bad replies. Recorded replies: test_chain_parse.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -199,10 +200,24 @@ mine(int n, const char *addr)
 	json_decref(res);
 }
 
+/* Where the scenario runs: a real node, or the chain double's RPC mode. */
+struct node {
+	struct chain *(*backend)(void);
+	void (*fund)(const char *addr, int64_t sat);
+	void (*mine)(int n);
+	uint32_t height0;		/* tip height when the scenario starts */
+};
+
+/*
+ * The backend end to end: the first sync creates the watch-only wallet and
+ * imports the descriptors; funds are found, confirmed, found again by a second
+ * backend (a restarted cofferd); a use past the first window is found once an
+ * index in between is used (the import grows); a bad signature is refused and
+ * a spend signed by the wallet core is accepted, its change found.
+ */
 static void
-test_real_node(void)
+scenario(const struct node *n, uint8_t seed)
 {
-	const char *bin = getenv("COFFER_BITCOIND");
 	struct twallet w;
 	struct chain *c, *c2;
 	struct chain_sync_req q;
@@ -214,39 +229,21 @@ test_real_node(void)
 	uint32_t who[1][2];
 	struct cbuf raw;
 	uint8_t txid[32], want[32];
-	char addr[100], miner[100], p[256], reason[CHAIN_REASON_LEN];
+	char addr[100], reason[CHAIN_REASON_LEN];
 	const struct chain_utxo *u;
 	uint64_t fee;
-	json_t *res;
 
-	if (bin == NULL || bin[0] == '\0') {
-		printf("SKIPPED real-node suite: set COFFER_BITCOIND=/path/to/bitcoind to run it "
-		    "(recorded RPC replies are tested in daemon_test_chain_parse)\n");
+	CHECK_OK(twallet_init(&w, seed, 1));
+	CHECK((c = n->backend()) != NULL);
+	if (c == NULL)
 		return;
-	}
-	CHECK(node_start(bin) == 0);
-	if (node_pid <= 0) {
-		node_stop();
-		return;
-	}
-	node_up = 1;
-	/* A miner wallet with keys, on the node side. */
-	json_decref(node_rpc(NULL, "createwallet", "[\"miner\"]"));
-	CHECK((res = node_rpc("miner", "getnewaddress", "[]")) != NULL);
-	snprintf(miner, sizeof(miner), "%s", json_string_value(res) ? json_string_value(res) : "");
-	json_decref(res);
-	mine(101, miner);
-
-	CHECK_OK(twallet_init(&w, 11, 1));
-	CHECK((c = backend()) != NULL);
 	CHECK_STREQ(chain_name(c), "bitcoind");
 	CHECK_OK(chain_tip(c, &tip));
-	CHECK(tip.height == 101);
-	(void)chain_fee_estimate(c, &fee, 6);	/* fresh regtest: usually none; either is fine */
+	CHECK(tip.height == n->height0);
+	(void)chain_fee_estimate(c, &fee, 6);	/* a fresh regtest may have none */
 
 	CHECK_OK(twallet_address(addr, &w, 0, 2));
-	snprintf(p, sizeof(p), "[\"%s\", 0.5]", addr);
-	json_decref(node_rpc("miner", "sendtoaddress", p));
+	n->fund(addr, 50000000);
 	memset(&q, 0, sizeof(q));
 	q.desc[0] = w.desc[0];
 	q.desc[1] = w.desc[1];
@@ -255,19 +252,32 @@ test_real_node(void)
 	CHECK(r.n_utxos == 1 && (u = find_utxo(&r, 0, 2)) != NULL && u->value == 50000000 && u->height == 0);
 	CHECK(r.last_used[0] == 2);
 	chain_sync_result_free(&r);
-	mine(1, miner);
+	n->mine(1);
 	q.last_used[0] = 2;
 	CHECK_OK(chain_sync(c, &r, &q));
-	CHECK(r.tip.height == 102 && r.n_utxos == 1 && r.utxos[0].height == 102);
+	CHECK(r.tip.height == n->height0 + 1 && r.n_utxos == 1 && r.utxos[0].height == n->height0 + 1);
 
 	/* A second backend (a restarted cofferd) finds the wallet already there. */
-	CHECK((c2 = backend()) != NULL);
-	CHECK_OK(chain_sync(c2, &r2, &q));
-	CHECK(r2.n_utxos == 1 && r2.n_txs == r.n_txs);
+	CHECK((c2 = n->backend()) != NULL);
+	if (c2 != NULL) {
+		CHECK_OK(chain_sync(c2, &r2, &q));
+		CHECK(r2.n_utxos == 1 && r2.n_txs == r.n_txs);
+		chain_sync_result_free(&r2);
+		chain_free(c2);
+	}
+	/* Index 30 is past the window (2 + 20); using 20 brings it in. */
+	CHECK_OK(twallet_address(addr, &w, 0, 30));
+	n->fund(addr, 10000);
+	CHECK_OK(chain_sync(c, &r2, &q));
+	CHECK(r2.n_utxos == 1 && r2.last_used[0] == 2);
 	chain_sync_result_free(&r2);
-	chain_free(c2);
+	CHECK_OK(twallet_address(addr, &w, 0, 20));
+	n->fund(addr, 20000);
+	CHECK_OK(chain_sync(c, &r2, &q));
+	CHECK(r2.n_utxos == 3 && r2.last_used[0] == 30 && find_utxo(&r2, 0, 30) != NULL);
+	chain_sync_result_free(&r2);
 
-	/* Spend it, signed by the wallet core: the node accepts it. */
+	/* Spend the first coin, signed by the wallet core. */
 	desc_scripts_init(&dest);
 	CHECK_OK(desc_derive(&dest, w.desc[1], 0, 0));
 	tx_init(&tx);
@@ -310,17 +320,124 @@ test_real_node(void)
 			chain_tx_free(&got);
 		}
 		chain_sync_result_free(&r);
+		q.last_used[0] = 30;
 		CHECK_OK(chain_sync(c, &r, &q));
-		CHECK(r.n_utxos == 1 && r.utxos[0].desc == 1 && r.utxos[0].index == 0);
+		CHECK(r.n_utxos == 3 && (u = find_utxo(&r, 1, 0)) != NULL && u->value == 50000000 - 1000);
+		CHECK(find_utxo(&r, 0, 2) == NULL);
 		CHECK(r.last_used[1] == 0);
+		CHECK(r.n_txs == 4);
+		{
+			size_t k;
+			int seen = 0;
+
+			for (k = 0; k < r.n_txs; k++)
+				if (memcmp(r.txs[k].txid, want, 32) == 0) {
+					seen = 1;
+					CHECK(r.txs[k].fee_sat == 1000 && r.txs[k].spent_sat == 50000000 &&
+					    r.txs[k].received_sat == 50000000 - 1000 && r.txs[k].status.height == 0);
+				}
+			CHECK(seen);
+		}
 	}
 	tx_free(&tx);
 	desc_scripts_free(&dest);
 	chain_sync_result_free(&r);
 	chain_free(c);
 	twallet_free(&w);
+}
+
+/* ---- a real node ---- */
+
+static char miner[100];
+
+static void
+real_fund(const char *addr, int64_t sat)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "[\"%s\", %lld.%08lld]", addr, (long long)(sat / 100000000), (long long)(sat % 100000000));
+	json_decref(node_rpc("miner", "sendtoaddress", p));
+}
+
+static void
+real_mine(int n)
+{
+	mine(n, miner);
+}
+
+static void
+test_real_node(void)
+{
+	const char *bin = getenv("COFFER_BITCOIND");
+	struct node n = { backend, real_fund, real_mine, 101 };
+	json_t *res;
+
+	if (bin == NULL || bin[0] == '\0') {
+		printf("SKIPPED real-node suite: set COFFER_BITCOIND=/path/to/bitcoind to run it "
+		    "(the same scenario runs against the chain double's RPC mode in double_node)\n");
+		return;
+	}
+	CHECK(node_start(bin) == 0);
+	if (node_pid <= 0) {
+		node_stop();
+		return;
+	}
+	node_up = 1;
+	/* A miner wallet with keys, on the node side. */
+	json_decref(node_rpc(NULL, "createwallet", "[\"miner\"]"));
+	CHECK((res = node_rpc("miner", "getnewaddress", "[]")) != NULL);
+	snprintf(miner, sizeof(miner), "%s", json_string_value(res) ? json_string_value(res) : "");
+	json_decref(res);
+	mine(101, miner);
+	scenario(&n, 11);
 	node_stop();
 	node_up = 0;
+}
+
+/* ---- the chain double's bitcoind mode ---- */
+
+static struct chaind DD;
+
+static struct chain *
+double_backend(void)
+{
+	struct chain_opts o;
+	struct chain *c = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.network = BTC_REGTEST;
+	o.url = DD.url;
+	o.rpc_user = "coffer";
+	o.rpc_password = "test";
+	return chain_bitcoind_new(&c, &o) == 0 ? c : NULL;
+}
+
+static void
+double_fund(const char *addr, int64_t sat)
+{
+	char t[65];
+
+	CHECK(chaind_faucet(&DD, t, addr, sat) == 0);
+}
+
+static void
+double_mine(int n)
+{
+	CHECK(chaind_mine(&DD, n) == 0);
+}
+
+static void
+test_double_node(void)
+{
+	struct node n = { double_backend, double_fund, double_mine, 0 };
+
+	if (chaind_start(&DD) != 0) {
+		CHECK(0);
+		chaind_stop(&DD);
+		return;
+	}
+	scenario(&n, 13);
+	chaind_stop(&DD);
 }
 
 static void
@@ -359,10 +476,9 @@ test_options(void)
 	chain_free(c);
 }
 
-/* The backend against the chain double's HTTP server, which is not bitcoind:
- * every reply is a protocol error, never a crash. */
+/* Scripted bad RPC replies: each a specific error, never a crash. */
 static void
-test_not_a_node(void)
+test_hostile_rpc(void)
 {
 	struct chaind d;
 	struct chain_opts o;
@@ -380,6 +496,12 @@ test_not_a_node(void)
 	o.rpc_user = "u";
 	o.rpc_password = "p";
 	CHECK_OK(chain_bitcoind_new(&c, &o));
+	json_decref(chaind_post(&d, "/hostile", "{\"method\":\"POST\",\"path\":\"/\",\"body\":\"<html>\"}"));
+	CHECK_RC(chain_tip(c, &t), COFFER_ERR_CHAIN_PROTOCOL);
+	json_decref(chaind_post(&d, "/hostile", "{\"method\":\"POST\",\"path\":\"/\",\"status\":502,\"body\":\"<html>\"}"));
+	CHECK_RC(chain_tip(c, &t), COFFER_ERR_CHAIN_UNREACHABLE);
+	json_decref(chaind_post(&d, "/hostile",
+	    "{\"method\":\"POST\",\"path\":\"/\",\"body\":\"{\\\"result\\\":{\\\"blocks\\\":\\\"7\\\"},\\\"error\\\":null}\"}"));
 	CHECK_RC(chain_tip(c, &t), COFFER_ERR_CHAIN_PROTOCOL);
 	json_decref(chaind_post(&d, "/hostile", "{\"method\":\"POST\",\"path\":\"/\",\"status\":401,\"body\":\"\"}"));
 	CHECK_RC(chain_tip(c, &t), COFFER_ERR_CHAIN_AUTH);
@@ -430,7 +552,8 @@ test_from_config(void)
 static const struct test_case tests[] = {
 	{ "from_config", test_from_config },
 	{ "options", test_options },
-	{ "not_a_node", test_not_a_node },
+	{ "hostile_rpc", test_hostile_rpc },
+	{ "double_node", test_double_node },
 	{ "real_node", test_real_node },
 };
 

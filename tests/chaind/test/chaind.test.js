@@ -259,3 +259,58 @@ test('fee estimates and scripted hostile answers', async () => {
 	await ok('/hostile', { path: '/fee-estimates', body: '{"1": 2', truncate: true });
 	await assert.rejects(get('/fee-estimates'));
 });
+
+async function rpc(path, method, params = [], auth = true) {
+	const r = await fetch(base + path, { method: 'POST',
+		headers: auth ? { authorization: 'Basic ' + Buffer.from('u:p').toString('base64') } : {},
+		body: JSON.stringify({ jsonrpc: '1.0', id: 't', method, params }) });
+	const t = await r.text();
+	return { status: r.status, body: t, json: () => JSON.parse(t) };
+}
+
+test('bitcoind mode: watch-only wallet, import, list, broadcast', async () => {
+	assert.equal((await rpc('/', 'getblockchaininfo', [], false)).status, 401);
+	const info = (await rpc('/', 'getblockchaininfo')).json().result;
+	assert.equal(info.bestblockhash, (await get('/blocks/tip/hash')).body);
+	assert.equal((await rpc('/', 'nosuchmethod')).status, 404);
+	let r = await rpc('/', 'loadwallet', ['w1']);
+	assert.equal(r.json().error.code, -18);
+	r = await rpc('/', 'createwallet', ['w1', true, true, '', false, true, true]);
+	assert.equal(r.json().error, null);
+	assert.equal((await rpc('/', 'loadwallet', ['w1'])).json().error.code, -35);
+	// A wallet of a tpub: the double derives what @scure/bip32 says.
+	const { HDKey } = await import('@scure/bip32');
+	const seed = sha256(new TextEncoder().encode('rpc-wallet'));
+	const acct = HDKey.fromMasterSeed(seed, { private: 0x04358394, public: 0x043587cf }).derive("m/84'/1'/0'");
+	const tpub = acct.publicExtendedKey;
+	const { descChecksum } = await import('../lib/descriptor.js');
+	const d = `wpkh(${tpub}/0/*)`;
+	r = await rpc('/wallet/w1', 'importdescriptors', [[{ desc: `${d}#${descChecksum(d)}`, range: [0, 4], timestamp: 0 }]]);
+	assert.deepEqual(r.json().result, [{ success: true }]);
+	r = await rpc('/wallet/w1', 'importdescriptors', [[{ desc: `${d}#aaaaaaaa`, range: [0, 4], timestamp: 0 }]]);
+	assert.equal(r.json().result[0].success, false);
+	const addr3 = btc.p2wpkh(acct.deriveChild(0).deriveChild(3).publicKey, NET).address;
+	const addr5 = btc.p2wpkh(acct.deriveChild(0).deriveChild(5).publicKey, NET).address;
+	assert.equal((await rpc('/wallet/w1', 'getaddressinfo', [addr3])).json().result.ismine, true);
+	assert.equal((await rpc('/wallet/w1', 'getaddressinfo', [addr5])).json().result.ismine, false);
+	const { txid } = await ok('/faucet', { address: addr3, amount_sat: 70000 });
+	await ok('/faucet', { address: addr5, amount_sat: 1000 });
+	let list = (await rpc('/wallet/w1', 'listtransactions', ['*', 10, 0, true])).json().result;
+	assert.equal(list.length, 1);
+	assert.equal(list[0].txid, txid);
+	assert.equal(list[0].confirmations, 0);
+	await ok('/mine', {});
+	list = (await rpc('/wallet/w1', 'listtransactions', ['*', 10, 0, true])).json().result;
+	assert.equal(list[0].confirmations, 1);
+	const gt = (await rpc('/wallet/w1', 'gettransaction', [txid, true])).json().result;
+	assert.equal(gt.blockheight, Number((await get('/blocks/tip/height')).body));
+	assert.equal(gt.hex, (await get(`/tx/${txid}/hex`)).body);
+	assert.equal((await rpc('/wallet/w1', 'gettransaction', ['00'.repeat(32), true])).json().error.code, -5);
+	assert.equal((await rpc('/', 'listtransactions', [])).json().error.code, -19);
+	r = (await rpc('/', 'sendrawtransaction', ['00'])).json();
+	assert.equal(r.error.code, -22);
+	await ok('/fee-estimates', { 2: 5, 6: 2 });
+	assert.equal((await rpc('/', 'estimatesmartfee', [6])).json().result.feerate, 0.00002);
+	await ok('/fee-estimates', {});
+	assert.ok((await rpc('/', 'estimatesmartfee', [6])).json().result.errors);
+});
