@@ -1,6 +1,7 @@
 /* Heap memory wiped on free (wipealloc.h). */
 #include "common/wipealloc.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -8,38 +9,31 @@
 
 #include "common/secmem.h"
 
-/* The header keeps the block size; 16 bytes keep the payload aligned for any type. */
-#define WIPE_HEADER 16
-
+/*
+ * Plain malloc blocks, wiped over their usable size when freed here. No
+ * header: a block freed elsewhere with free() (code that frees what
+ * json_dumps returned, as jansson's documentation allows) stays valid, it is
+ * only not wiped.
+ */
 void *
 wipe_alloc(size_t n)
 {
-	uint8_t *p;
-
-	if (n > SIZE_MAX - WIPE_HEADER)
-		return NULL;
-	if ((p = malloc(n + WIPE_HEADER)) == NULL)
-		return NULL;
-	*(size_t *)(void *)p = n;
-	return p + WIPE_HEADER;
+	return malloc(n != 0 ? n : 1);
 }
 
 size_t
 wipe_size(const void *p)
 {
-	return *(const size_t *)(const void *)((const uint8_t *)p - WIPE_HEADER);
+	return malloc_usable_size((void *)(uintptr_t)p);
 }
 
 void
 wipe_free(void *p)
 {
-	uint8_t *base;
-
 	if (p == NULL)
 		return;
-	base = (uint8_t *)p - WIPE_HEADER;
-	secure_wipe(base, *(size_t *)(void *)base + WIPE_HEADER);
-	free(base);
+	secure_wipe(p, malloc_usable_size(p));
+	free(p);
 }
 
 void

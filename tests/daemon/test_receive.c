@@ -1,6 +1,8 @@
 /*
  * Receiving end to end, with the real cofferd, its real signer and the
- * regtest chain double (tests/chaind, an Esplora subset): create a wallet,
+ * regtest chain double (tests/chaind), once through its Esplora API and once
+ * through its bitcoind JSON-RPC (a watch-only descriptor wallet cofferd
+ * creates in the "node"): create a wallet,
  * unlock, hand out addresses, receive (unconfirmed, then mined), balance,
  * UTXOs and transactions with confirmations and cursor paging, an address
  * far beyond the gap limit watched at once, then restart (SIGTERM) and
@@ -23,14 +25,18 @@
 static struct chaind chain;
 static struct proc_daemon d;
 static const char *signer;
+static int bitcoind;	/* the backend under test: 0 Esplora, 1 bitcoind JSON-RPC */
 
 static int
-start(const char *esplora)
+start(const char *url)
 {
-	const char *extra[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
-		"--signer-kdf-passes", "1", "--sync-interval", "1", "--esplora", esplora, "--log-level", "debug", NULL };
+	const char *esplora[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+		"--signer-kdf-passes", "1", "--sync-interval", "1", "--esplora", url, "--log-level", "debug", NULL };
+	const char *rpc[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+		"--signer-kdf-passes", "1", "--sync-interval", "1", "--bitcoind-rpc", url, "--bitcoind-rpc-user", "coffer",
+		"--bitcoind-rpc-password", "test only", "--log-level", "debug", NULL };
 
-	return proc_daemon_start(&d, COFFERD_BIN, extra);
+	return proc_daemon_start(&d, COFFERD_BIN, bitcoind ? rpc : esplora);
 }
 
 static int64_t
@@ -203,9 +209,10 @@ test_receive(void)
 }
 
 static void
-test_all(void)
+run_with(int use_bitcoind)
 {
 	memset(&d, 0, sizeof(d));
+	bitcoind = use_bitcoind;
 	if ((signer = test_signer_bin()) == NULL) {
 		printf("SKIP: no coffer-signer binary (the signer process is not built)\n");
 		CHECK(1);
@@ -224,8 +231,21 @@ test_all(void)
 	chaind_stop(&chain);
 }
 
+static void
+test_esplora(void)
+{
+	run_with(0);
+}
+
+static void
+test_bitcoind(void)
+{
+	run_with(1);
+}
+
 static const struct test_case tests[] = {
-	{ "receive_restart_kill", test_all },
+	{ "esplora", test_esplora },
+	{ "bitcoind", test_bitcoind },
 };
 
 TEST_MAIN(tests)
