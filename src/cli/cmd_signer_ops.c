@@ -261,19 +261,66 @@ cmd_signer_audit(int argc, char **argv)
 	return ret;
 }
 
+/* attest's own options: a verifier-chosen nonce, a file for the raw evidence. */
+struct attest_opts {
+	uint8_t nonce[32];
+	int have_nonce;
+	const char *out;
+};
+
+static int
+attest_opt(void *ctx, const char *opt, const char *v)
+{
+	struct attest_opts *o = ctx;
+
+	if (strcmp(opt, "--nonce") == 0) {
+		if (strlen(v) != 64 || hex_decode_exact(o->nonce, 32, v) != 0) {
+			cli_usage_error("signer attest: --nonce '%.70s': want 32 bytes of hex", v);
+			return -1;
+		}
+		o->have_nonce = 1;
+		return 1;
+	}
+	if (strcmp(opt, "--out") == 0) {
+		o->out = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* The evidence's bytes to a file, for `coffer verify --evidence`. */
+static int
+write_evidence(const char *path, const struct cbuf *ev)
+{
+	FILE *f;
+	int ok;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return COFFER_ERR_IO;
+	ok = (ev->len == 0 || fwrite(ev->p, 1, ev->len, f) == ev->len);
+	if (fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : COFFER_ERR_IO;
+}
+
 int
 cmd_signer_attest(int argc, char **argv)
 {
 	struct client_attestation at;
 	struct signer_client sc;
 	struct signer_conn c;
+	struct attest_opts o;
 	uint8_t nonce[32];
 	char hex[65], *ev;
 	int r, ret;
 
-	if ((ret = signer_parse_args(&c, argc, argv, NULL, NULL)) != 0 || (ret = signer_connect(&sc, &c)) != 0)
+	memset(&o, 0, sizeof(o));
+	if ((ret = signer_parse_args(&c, argc, argv, attest_opt, &o)) != 0 || (ret = signer_connect(&sc, &c)) != 0)
 		return ret;
-	secure_random(nonce, sizeof(nonce));
+	if (o.have_nonce)
+		memcpy(nonce, o.nonce, 32);
+	else
+		secure_random(nonce, sizeof(nonce));
 	if ((r = client_attestation(&sc, &at, nonce)) != 0) {
 		ret = signer_fail(&sc, "attest", r);
 	} else {
@@ -295,6 +342,8 @@ cmd_signer_attest(int argc, char **argv)
 			printf("evidence: %s\n", ev);
 			free(ev);
 		}
+		if (o.out != NULL && at.evidence.len > 0 && (r = write_evidence(o.out, &at.evidence)) != 0)
+			ret = cli_fail("signer attest: cannot write the evidence file", r);
 		cbuf_free(&at.evidence);
 	}
 	client_close(&sc);

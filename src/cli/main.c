@@ -89,8 +89,9 @@ static const struct cli_command commands[] = {
 	    SIGNER_AT " --policy-file F --passphrase-file P", "replace the policy (needs the passphrase)" },
 	{ "signer", "audit", cmd_signer_audit, SIGNER_AT " [--from SEQ] [--max N]",
 	    "print audit records from the signer's log" },
-	{ "signer", "attest", cmd_signer_attest, SIGNER_AT,
-	    "attestation evidence bound to a fresh nonce and the unlock key (or the no-TEE statement)" },
+	{ "signer", "attest", cmd_signer_attest, SIGNER_AT " [--nonce HEX32] [--out FILE]",
+	    "attestation evidence bound to the nonce (yours, or fresh), the unlock key and, once unlocked, the "
+	    "identity key (or the no-TEE statement); --out writes it for `coffer verify`" },
 	{ "message", "sign", cmd_message_sign,
 	    "[--network N] --address ADDR (--wif-file F | --mnemonic-file F [--passphrase-file P] --path PATH)"
 	    " [--unprefixed] (MESSAGE | --message-file F)",

@@ -212,3 +212,11 @@ daemon_store_release(struct daemon *d)
 {
 	rwunlock(d);
 }
+
+void
+daemon_set_payments(struct daemon *d, struct payments *pm)
+{
+	wrlock(d);
+	d->payments = pm;
+	rwunlock(d);
+}

@@ -122,6 +122,23 @@ fixed_cbuf(struct cbuf *b, uint8_t *mem, size_t size)
 	b->secret = 1;
 }
 
+/* The errors of a keystore file that exists and does not parse. */
+static int
+keystore_unparsable(int code)
+{
+	switch (code) {
+	case COFFER_ERR_KS_TRUNCATED:
+	case COFFER_ERR_KS_FOREIGN:
+	case COFFER_ERR_KS_VERSION:
+	case COFFER_ERR_KS_TAMPERED:
+	case COFFER_ERR_KS_MALFORMED:
+	case COFFER_ERR_KS_KDF_PARAMS:
+	case COFFER_ERR_TOO_LARGE:
+		return 1;
+	}
+	return 0;
+}
+
 int
 signer_new(struct signer **out, const struct signer_config *cfg)
 {
@@ -165,7 +182,12 @@ signer_new(struct signer **out, const struct signer_config *cfg)
 		goto fail;
 	}
 	randombytes_buf(s->challenge, sizeof(s->challenge));
-	if ((ret = ks_status(&st, cfg->dir)) != 0)
+	/* A keystore that does not parse (truncated, foreign, tampered header,
+	 * unknown version) still makes the signer "locked": it starts, and
+	 * unlock names the problem (ks_unlock parses the same file) instead of
+	 * the daemon seeing only a signer that would not start. Nothing can
+	 * overwrite it: create and restore are refused while locked. */
+	if ((ret = ks_status(&st, cfg->dir)) != 0 && !keystore_unparsable(ret))
 		goto fail;
 	s->has_keystore = st.exists;
 	*out = s;

@@ -35,8 +35,9 @@ struct signer_config {
  * Make a signer: buffers in guarded memory, a fresh X25519 unlock key pair,
  * the keystore's presence checked (nothing is decrypted).
  * Returns 0, COFFER_ERR_NOMEM, COFFER_ERR_INVALID_ARG (kdf parameters out of
- *   bounds) or a keystore error (ks_status) for an unreadable directory or a
- *   keystore that does not parse.
+ *   bounds) or a keystore error (ks_status) for an unreadable directory. A
+ *   keystore file that does not parse leaves the signer locked (unlock then
+ *   returns the parse error).
  * Out: out (NULL on failure). In: cfg (copied; cfg->dir must outlive the signer).
  */
 int signer_new(struct signer **out, const struct signer_config *cfg);

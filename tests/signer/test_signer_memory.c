@@ -12,8 +12,10 @@
  * private keys (derived here independently), nor the passphrase. Controls
  * keep the scan honest: it does find the relay's own copy of the signed PSBT,
  * and it does find the seed in the unlocked signer (root can read that
- * process; see docs/THREAT_MODEL.md) but no longer after `lock`. The signer's
- * memory cannot be read by its own unprivileged uid (not dumpable).
+ * process; see docs/THREAT_MODEL.md) but no longer after `lock`, nor after a
+ * session timeout expires with no request arriving. Every copy of a secret
+ * in the unlocked signer is in guarded memory. The signer's memory cannot be
+ * read by its own unprivileged uid (not dumpable).
  */
 #include "signer_util.h"
 
@@ -61,6 +63,7 @@ relay_main(int argc, char **argv)
 	static const struct client_spawn_opts o = { "regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES };
 	struct proto_secret sec, none = client_secret_none();
 	struct client_sign_result res;
+	struct client_status st;
 	struct signer_client c;
 	struct cbuf arg, arg2, out, kept;
 	uint8_t pk[32 + PROTO_CHALLENGE_LEN];
@@ -101,12 +104,15 @@ relay_main(int argc, char **argv)
 				else if ((r = client_create(&c, &out, &sec, 24, &none, arg2.p)) == 0)
 					relay_reply_hex("ok", out.p, out.len);
 			}
-		} else if (strcmp(line, "unlock") == 0 && sp != NULL) {
+		} else if ((strcmp(line, "unlock") == 0 || strcmp(line, "unlock-4s") == 0) && sp != NULL) {
 			if ((r = relay_unhex(&arg, sp)) == 0) {
 				sec = client_secret_sealed(arg.p, arg.len);
-				if ((r = client_unlock(&c, &sec, 0)) == 0)
+				if ((r = client_unlock(&c, &sec, line[6] == '-' ? 4 : 0)) == 0)
 					printf("ok\n");
 			}
+		} else if (strcmp(line, "state") == 0) {
+			if ((r = client_status(&c, &st)) == 0)
+				printf("ok %u\n", (unsigned int)st.state);
 		} else if (strcmp(line, "sign") == 0 && sp != NULL) {
 			if ((r = relay_unhex(&arg, sp)) == 0 &&
 			    (r = client_sign_psbt(&c, &out, &res, &none, arg.p, arg.len)) == 0) {
@@ -246,7 +252,8 @@ test_memory(void)
 	uint8_t pk[32 + PROTO_CHALLENGE_LEN], rpk[32], rsk[32], seed[64], entropy[32], rnd[24];
 	char dir[64], pass[64], mn[BIP39_MNEMONIC_BUFSIZE], *h;
 	const char *pl;
-	size_t entlen = 0, i, nfin;
+	size_t entlen = 0, i, j, nfin;
+	int held;
 	long scanned;
 	pid_t signer;
 
@@ -350,6 +357,29 @@ test_memory(void)
 	CHECK(memscan_process(signer, nd, 8, 0) > 0);
 	for (i = 0; i < 8; i++)
 		CHECK_MSG(nd[i].hits == 0, "locked signer still holds the %s (%d times)", nd[i].name, nd[i].hits);
+
+	/* a session timeout wipes as lock does, with no request arriving: unlock
+	 * for 4 s, sign (filling the parent-key cache), then only watch */
+	CHECK(relay_cmd(&r, &pl, "key") == 0 && strlen(pl) == 2 * sizeof(pk));
+	CHECK_OK(hex_decode_exact(pk, sizeof(pk), pl));
+	cbuf_reset(&box);
+	CHECK_OK(client_seal(&box, pk, pk + 32, (const uint8_t *)pass, strlen(pass)));
+	h = hexdup(box.p, box.len);
+	CHECK(relay_cmd(&r, &pl, "unlock-4s %s", h) == 0);
+	free(h);
+	h = hexdup(psbt.p, psbt.len);
+	CHECK(relay_cmd(&r, &pl, "sign %s", h) == 0);
+	free(h);
+	for (i = 0, held = 1; i < 30 && held; i++) {
+		sleep(1);
+		CHECK(memscan_process(signer, nd, 8, 0) > 0);
+		for (held = 0, j = 0; j < 8; j++)
+			held += nd[j].hits;
+	}
+	for (j = 0; j < 8; j++)
+		CHECK_MSG(nd[j].hits == 0, "timed-out signer still holds the %s (%d times)", nd[j].name, nd[j].hits);
+	CHECK(relay_cmd(&r, &pl, "state") == 0);
+	CHECK_STREQ(pl, "1");	/* locked, and it was the timeout: no request came in between */
 
 	relay_stop(&r);
 	psbt_free(&p);
