@@ -1,9 +1,12 @@
 /*
  * Fuzz the API's request handling without sockets: route matching, bearer
  * header parsing, body size/media type/JSON checks, field validation and the
- * handlers (tokens on a real encrypted store). Every answer must be a
- * well-formed error or success with a status that matches its code, and no
- * hostile input may produce a 5xx.
+ * handlers (tokens, addresses and the chain view on a real encrypted store,
+ * with a wallet's public descriptors). Every answer must be a well-formed
+ * error or success with a status that matches its code, and no hostile input
+ * may produce a 5xx; the only 5xx allowed are the harness's own setting (no
+ * signer process: 503 signer_unavailable; no chain backend: 501 unsupported).
+ * A '?' in the path starts query parameters, split as libmicrohttpd does.
  *
  * Input: [flags][method selector] path '\n' authorization '\n' content-type selector, body.
  *   authorization "ADMIN" is replaced by the admin token, "SCOPED" by a read token.
@@ -19,10 +22,13 @@
 
 #include "common/err.h"
 #include "common/secmem.h"
+#include "btc/bip32.h"
+#include "daemon/accounts.h"
 #include "daemon/api.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "signer/signer_wallet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +37,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct daemon_config cfg;
 static struct daemon d;
 static char scoped[128];
+
+/* The public descriptors of a fixed seed's wallet (what a signer would hand out). */
+static struct accounts *
+fixed_accounts(void)
+{
+	static const uint8_t types[2] = { PROTO_ACCOUNT_TR, PROTO_ACCOUNT_WPKH };
+	struct client_descriptors cd;
+	struct accounts *a = NULL;
+	struct bip32_key *m = bip32_key_new();
+	uint8_t seed[64];
+	struct cbuf text;
+	size_t i;
+
+	memset(&cd, 0, sizeof(cd));
+	memset(seed, 0x5c, sizeof(seed));
+	if (m == NULL || bip32_master_from_seed(m, seed, sizeof(seed), cfg.network) != 0)
+		abort();
+	bip32_fingerprint(cd.fingerprint, m);
+	for (i = 0; i < 2; i++) {
+		cbuf_init(&text, 0);
+		if (signer_account_descriptor(&text, cd.d[i].xpub, m, types[i], 0, cfg.network) != 0 ||
+		    text.len >= sizeof(cd.d[i].descriptor))
+			abort();
+		memcpy(cd.d[i].descriptor, text.p, text.len);
+		cd.d[i].type = types[i];
+		cbuf_free(&text);
+	}
+	cd.n = 2;
+	bip32_key_free(m);
+	if (accounts_load(&a, &cd, cfg.network, PROTO_ACCOUNT_TR) != 0)
+		abort();
+	return a;
+}
 
 static void
 init_once(void)
@@ -55,7 +94,7 @@ init_once(void)
 	if (config_finish(&cfg) != 0 || daemon_init(&d, &cfg, ADMIN) != 0)
 		abort();
 	memset(key, 0x11, sizeof(key));
-	if (daemon_open_store(&d, err, sizeof(err), key) != 0)
+	if (daemon_open_store_with(&d, err, sizeof(err), key, fixed_accounts()) != 0)
 		abort();
 	if (auth_token_create(&d.auth, tok, &rec, AUTH_SCOPE_READ, "fuzz", 0, 0) != 0)
 		abort();
@@ -88,7 +127,7 @@ take_line(char *out, size_t outsize, const uint8_t **p, size_t *n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[API_MAX_PATH + 64], authline[AUTH_MAX_HEADER + 64], allow[64];
+	char path[API_MAX_PATH + 64], authline[AUTH_MAX_HEADER + 64], allow[64], *q, *amp, *eq;
 	char params[API_MAX_PARAMS][API_MAX_PARAM + 1];
 	struct sockaddr_in peer;
 	struct api_request rq;
@@ -131,6 +170,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&rs, 0, sizeof(rs));
 	rq.method = methods[sel % 8];
 	rq.path = path;
+	if ((q = strchr(path, '?')) != NULL) {
+		*q++ = '\0';
+		while (q != NULL && *q != '\0') {
+			if ((amp = strchr(q, '&')) != NULL)
+				*amp++ = '\0';
+			if ((eq = strchr(q, '=')) != NULL)
+				*eq++ = '\0';
+			if (rq.n_query == API_MAX_QUERY) {
+				rq.query_overflow = 1;
+				break;
+			}
+			rq.query_key[rq.n_query] = q;
+			rq.query_value[rq.n_query++] = eq;
+			q = amp;
+		}
+	}
 	rq.authorization = auth;
 	rq.n_authorization = auth != NULL ? 1u + ((flags >> 7) & 1u) : 0;
 	rq.content_type = ctypes[ct % 5];
@@ -146,8 +201,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			api_finish(&d, &rq, &rs);
 	}
-	/* Every answer has a status; hostile input never gets a 5xx. */
-	if (rs.status < 200 || rs.status > 599 || rs.status >= 500)
+	/* Every answer has a status; hostile input never gets a 5xx (the harness has no signer, no chain). */
+	if (rs.status < 200 || rs.status > 599 ||
+	    (rs.status >= 500 && rs.code != COFFER_ERR_SIGNER_UNAVAILABLE && rs.code != COFFER_ERR_UNSUPPORTED))
 		abort();
 	if (rs.status >= 400) {
 		json_t *e;

@@ -68,6 +68,22 @@ int cmd_message_sign(int argc, char **argv);
 int cmd_message_verify(int argc, char **argv);
 /* cmd_audit.c */
 int cmd_audit_verify(int argc, char **argv);
+/* cmd_daemon.c, cmd_wallet.c, cmd_admin.c: through cofferd's REST API */
+int cmd_status(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+int cmd_address(int argc, char **argv);
+int cmd_balance(int argc, char **argv);
+int cmd_transactions(int argc, char **argv);
+int cmd_policy_show(int argc, char **argv);
+int cmd_policy_set(int argc, char **argv);
+int cmd_token_create(int argc, char **argv);
+int cmd_token_list(int argc, char **argv);
+int cmd_token_revoke(int argc, char **argv);
+int cmd_audit_verify_online(int argc, char **argv);
 /* cmd_verify.c */
 int cmd_verify(int argc, char **argv);
 

@@ -25,6 +25,11 @@ cmd_audit_verify(int argc, char **argv)
 	struct audit_report rep;
 	int i, r, n;
 
+	/* --online (or a daemon's --url/--token): the daemon's log, through its API (cmd_admin.c). */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--online") == 0 || strncmp(argv[i], "--url", 5) == 0 ||
+		    strncmp(argv[i], "--token", 7) == 0)
+			return cmd_audit_verify_online(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--file") == 0 && i + 1 < argc && file == NULL)
 			file = argv[++i];

@@ -17,9 +17,37 @@
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+/* Options every command that talks to cofferd takes (cli/daemon_client.h). */
+#define DAEMON_AT " [--url URL] [--token T | --datadir D] [--cacert F] [--json]"
+
 static const struct cli_command commands[] = {
 	{ NULL, "help", cmd_help, "", "show this help" },
 	{ NULL, "version", cmd_version, "", "print the version" },
+	/* Online: through the daemon's REST API. */
+	{ NULL, "status", cmd_status, DAEMON_AT, "the daemon: version, network, wallet state, chain, balance" },
+	{ NULL, "init", cmd_init,
+	    "[--words 12|24] [--type tr|wpkh] [--mnemonic-file M] [--passphrase-file F]" DAEMON_AT,
+	    "create the wallet in the daemon's signer (asks the passphrase twice; shows the new mnemonic once)" },
+	{ NULL, "unlock", cmd_unlock, "[--timeout S] [--passphrase-file F]" DAEMON_AT,
+	    "unlock: the passphrase is sealed here to the signer's unlock key, cofferd only relays it" },
+	{ NULL, "lock", cmd_lock, DAEMON_AT, "lock: the signer wipes the seed, the store closes" },
+	{ NULL, "address", cmd_address, "[--label L] | --list [--limit N]" DAEMON_AT,
+	    "a new receive address (or the ones handed out)" },
+	{ NULL, "balance", cmd_balance, DAEMON_AT, "confirmed and unconfirmed balance" },
+	{ NULL, "transactions", cmd_transactions, "[--limit N] [--cursor C]" DAEMON_AT,
+	    "incoming and outgoing transactions, newest first" },
+	{ NULL, "sync", cmd_sync, DAEMON_AT, "sync with the chain backend now" },
+	{ "policy", "show", cmd_policy_show, DAEMON_AT, "the signer's spending policy" },
+	{ "policy", "set", cmd_policy_set, "--file POLICY.json [--passphrase-file F]" DAEMON_AT,
+	    "replace the spending policy (asks the passphrase)" },
+	{ "token", "create", cmd_token_create,
+	    "--scope read|receive|send|admin --label L [--expires SECONDS]" DAEMON_AT,
+	    "a scoped API token (printed once)" },
+	{ "token", "list", cmd_token_list, DAEMON_AT, "scoped tokens (never their secrets)" },
+	{ "token", "revoke", cmd_token_revoke, "ID" DAEMON_AT, "revoke a scoped token at once" },
+	{ NULL, "attest", cmd_attest, "[--evidence-out FILE]" DAEMON_AT,
+	    "attestation evidence from the daemon's signer for a fresh nonce" },
+	/* Offline tools. */
 	{ "mnemonic", "new", cmd_mnemonic_new, "[--words 12|15|18|21|24]",
 	    "print a new BIP39 mnemonic (default 24 words) from the OS CSPRNG" },
 	{ "descriptor", "from-mnemonic", cmd_descriptor_from_mnemonic,
@@ -71,8 +99,8 @@ static const struct cli_command commands[] = {
 	{ "message", "verify", cmd_message_verify,
 	    "[--network N] ADDRESS SIGNATURE (MESSAGE | --message-file F)",
 	    "check a BIP322 signature (simple/full); exit 0 valid, 1 invalid or inconclusive" },
-	{ "audit", "verify", cmd_audit_verify, "--file F | --datadir D | F",
-	    "check the signer's hash-chained audit log; report the first broken record" },
+	{ "audit", "verify", cmd_audit_verify, "--file F | --datadir D | F | --online" DAEMON_AT,
+	    "check the signer's hash-chained audit log (a file, or the daemon's with --online); report the first broken record" },
 	{ NULL, "verify", cmd_verify,
 	    "--evidence FILE [--format auto|sev-snp|azure-cvm|tdx|sgx|nitro] [--cert FILE]... [--policy FILE] "
 	    "[--nonce HEX] [--at UNIX_SECONDS] [--json] [--unlock-key HEX --identity-key HEX|locked]",
@@ -204,7 +232,7 @@ cmd_help(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	printf("coffer %s: self-hosted Bitcoin custody (offline wallet tools)\n\n", COFFER_VERSION);
+	printf("coffer %s: self-hosted Bitcoin custody (the daemon's client, and offline wallet tools)\n\n", COFFER_VERSION);
 	printf("Usage: coffer COMMAND [ARGS]\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++) {
 		char head[64];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "btc/descriptor.h"
+#include "common/buf.h"
 #include "common/err.h"
 
 static const struct {
@@ -144,5 +145,38 @@ out:
 	desc_scripts_free(&sc);
 	if (r != 0)
 		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+int
+accounts_split(struct descriptor *out[2], const char *text, enum btc_network net)
+{
+	struct descriptor *multi = NULL;
+	struct cbuf one;
+	size_t path;
+	int r;
+
+	out[0] = out[1] = NULL;
+	cbuf_init(&one, PROTO_MAX_DESCRIPTOR + 16);
+	if ((r = desc_parse(&multi, text, strlen(text), net)) != 0)
+		goto out;
+	if (desc_path_count(multi) != 2 || desc_has_private(multi)) {
+		r = COFFER_ERR_SIGNER_PROTOCOL;
+		goto out;
+	}
+	for (path = 0; path < 2; path++) {
+		cbuf_reset(&one);
+		if ((r = desc_to_string(&one, multi, path, DESC_STR_PUBLIC)) != 0 ||
+		    (r = desc_parse(&out[path], (const char *)one.p, one.len, net)) != 0)
+			goto out;
+	}
+out:
+	if (r != 0) {
+		desc_free(out[0]);
+		desc_free(out[1]);
+		out[0] = out[1] = NULL;
+	}
+	desc_free(multi);
+	cbuf_free(&one);
 	return r;
 }

@@ -32,6 +32,7 @@ struct accounts {
 	enum btc_network network;
 	uint8_t fingerprint[4];
 	uint8_t address_type;			/* type of new addresses (PROTO_ACCOUNT_TR by default) */
+	int64_t birth_time;			/* a new wallet: when it was made (unix s); 0: unknown (restored) */
 	size_t n;
 	struct account a[PROTO_MAX_DESCRIPTORS];
 };
@@ -62,5 +63,13 @@ const struct account *accounts_get(const struct accounts *a, uint8_t type);
  */
 int accounts_derive(struct store_address *out, const struct accounts *a, uint8_t type, uint32_t chain,
     uint32_t index);
+
+/*
+ * Split a multipath <0;1> descriptor text into its receive and change
+ * descriptors (what a chain sync takes).
+ * Returns 0, COFFER_ERR_SIGNER_PROTOCOL (not a two-path descriptor) or a parse error.
+ * Out: out[2] (free each with desc_free; NULL on failure). In: text; net.
+ */
+int accounts_split(struct descriptor *out[2], const char *text, enum btc_network net);
 
 #endif

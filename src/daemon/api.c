@@ -12,7 +12,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reqjson.h"
 #include "daemon/wallet.h"
-#include "daemon/wipealloc.h"
+#include "common/wipealloc.h"
 
 void
 api_request_init(struct api_request *rq)
@@ -65,6 +65,7 @@ api_status_for(int code)
 		return 405;
 	case COFFER_ERR_TOO_MANY_TOKENS:
 	case COFFER_ERR_KS_EXISTS:
+	case COFFER_ERR_CHAIN_CONFLICT:
 	case COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT:
 	case COFFER_ERR_PAY_STATE:
 	case COFFER_ERR_PAY_RESERVED:
@@ -84,8 +85,14 @@ api_status_for(int code)
 		return 429;
 	case COFFER_ERR_UNSUPPORTED:
 		return 501;
+	/* The chain backend: its failures are not the client's. */
+	case COFFER_ERR_CHAIN_PROTOCOL:
+	case COFFER_ERR_CHAIN_AUTH:
+	case COFFER_ERR_CHAIN_WALLET:
 	case COFFER_ERR_PAY_BROADCAST_REJECTED:
 		return 502;
+	case COFFER_ERR_CHAIN_UNREACHABLE:
+	case COFFER_ERR_CHAIN_NO_ESTIMATE:
 	case COFFER_ERR_SIGNER_UNAVAILABLE:
 	case COFFER_ERR_SIGNER_PROTOCOL:
 	case COFFER_ERR_SIGNER_VERSION:

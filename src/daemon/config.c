@@ -366,6 +366,18 @@ parse_timeout(struct daemon_config *c, const char *v)
 }
 
 static int
+parse_tls_self_signed(struct daemon_config *c, const char *v)
+{
+	if (strcmp(v, "true") == 0)
+		c->tls_self_signed = 1;
+	else if (strcmp(v, "false") == 0)
+		c->tls_self_signed = 0;
+	else
+		return bad_value(c, "tls-self-signed", v, "true or false");
+	return 0;
+}
+
+static int
 parse_signer_kdf_memory(struct daemon_config *c, const char *v)
 {
 	return parse_uint_key(c, &c->signer_kdf_memory_kib, "signer-kdf-memory", v, 8, 1024u * 1024u);
@@ -425,6 +437,7 @@ const struct config_key config_keys[] = {
 	{ "tls-cert", parse_tls_cert, 0 },
 	{ "tls-key", parse_tls_key, 0 },
 	{ "insecure-listen", parse_insecure_listen, CK_BOOL },
+	{ "tls-self-signed", parse_tls_self_signed, CK_BOOL },
 	{ "bitcoind-rpc", parse_bitcoind_rpc, 0 },
 	{ "bitcoind-rpc-cookie", parse_bitcoind_rpc_cookie, 0 },
 	{ "bitcoind-rpc-user", parse_bitcoind_rpc_user, 0 },

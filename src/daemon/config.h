@@ -45,6 +45,7 @@ struct daemon_config {
 	char tls_cert[CONFIG_MAX_PATH];
 	char tls_key[CONFIG_MAX_PATH];
 	int insecure_listen;		/* plain HTTP on a non-loopback address, on purpose */
+	int tls_self_signed;		/* TLS with a certificate cofferd makes and keeps in <datadir>/tls */
 	char bitcoind_rpc[CONFIG_MAX_URL];
 	char bitcoind_rpc_cookie[CONFIG_MAX_PATH];
 	char bitcoind_rpc_user[128];

@@ -316,11 +316,13 @@ config_finish(struct daemon_config *c)
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "no datadir (pass --datadir)");
 	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "tls-cert and tls-key go together");
-	if (!c->listen_loopback && c->tls_cert[0] == '\0' && !c->insecure_listen)
+	if (c->tls_self_signed && c->tls_cert[0] != '\0')
+		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "tls-self-signed and tls-cert: choose one");
+	if (!c->listen_loopback && c->tls_cert[0] == '\0' && !c->tls_self_signed && !c->insecure_listen)
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
 		    "listen %s is not a loopback address: the API and its tokens would cross the network in "
-		    "clear text; give --tls-cert and --tls-key, or --insecure-listen if a TLS proxy in front "
-		    "of cofferd handles it", c->listen);
+		    "clear text; give --tls-cert and --tls-key, or --tls-self-signed, or --insecure-listen if a "
+		    "TLS proxy in front of cofferd handles it", c->listen);
 	if (c->bitcoind_rpc[0] != '\0' && c->esplora[0] != '\0')
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
 		    "bitcoind-rpc and esplora are both set; choose one chain backend");

@@ -92,8 +92,13 @@ bind_address_type(struct store *s, char *err, size_t errsize, struct accounts *a
 	int r;
 
 	r = store_meta_get(s, v, sizeof(v), "address_type");
-	if (r == COFFER_ERR_NOT_FOUND)
+	if (r == COFFER_ERR_NOT_FOUND) {
+		/* A new store: its wallet's address type, and when the wallet was born (chain rescans start there). */
+		snprintf(v, sizeof(v), "%lld", (long long)a->birth_time);
+		if ((r = store_meta_set(s, "birth_time", v)) != 0)
+			return r;
 		return store_meta_set(s, "address_type", accounts_type_name(a->address_type));
+	}
 	if (r != 0)
 		return r;
 	if (accounts_type_parse(&type, v) != 0 || accounts_get(a, type) == NULL) {
@@ -151,6 +156,8 @@ daemon_close_store(struct daemon *d, enum wallet_state next)
 
 	auth_detach_store(&d->auth);
 	wrlock(d);
+	if (d->syncer != NULL)
+		syncer_wallet_closed(d->syncer);
 	s = d->store;
 	a = d->accounts;
 	d->store = NULL;
@@ -203,5 +210,13 @@ daemon_store_acquire(struct daemon *d)
 void
 daemon_store_release(struct daemon *d)
 {
+	rwunlock(d);
+}
+
+void
+daemon_set_payments(struct daemon *d, struct payments *pm)
+{
+	wrlock(d);
+	d->payments = pm;
 	rwunlock(d);
 }

@@ -90,6 +90,9 @@ void daemon_store_release(struct daemon *d);
 /* A new address was handed out: the chain sync watches it from now on (no-op without a syncer). */
 void daemon_watch_address(struct daemon *d, const struct store_address *a);
 
+/* Publish (or withdraw, NULL) the payment engine for the routes (payments_service.h); takes the write lock. */
+void daemon_set_payments(struct daemon *d, struct payments *pm);
+
 /* Wall clock in milliseconds. */
 int64_t daemon_now_ms(void);
 /* Monotonic clock in milliseconds (intervals, session ends). */

@@ -20,7 +20,7 @@
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
-#include "daemon/wipealloc.h"
+#include "common/wipealloc.h"
 
 #define TLS_FILE_MAX (64 * 1024)
 

@@ -21,14 +21,17 @@
 #include "btc/network.h"
 #include "common/err.h"
 #include "common/secmem.h"
+#include "daemon/chain.h"
+#include "daemon/chain_config.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/datadir.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
 #include "daemon/syncer.h"
+#include "daemon/tls_selfsigned.h"
 #include "daemon/wallet.h"
-#include "daemon/wipealloc.h"
+#include "common/wipealloc.h"
 
 static const char usage[] =
     "usage: cofferd [--KEY VALUE | --KEY=VALUE]...\n"
@@ -40,6 +43,8 @@ static const char usage[] =
     "  --network NET                 bitcoin|testnet|testnet4|signet|regtest (default signet)\n"
     "  --listen ADDR:PORT            default 127.0.0.1:7420; [::1]:7420 for IPv6; port 0 picks a free one\n"
     "  --tls-cert FILE --tls-key FILE  serve HTTPS (PEM)\n"
+    "  --tls-self-signed             serve HTTPS with a certificate cofferd makes once and keeps in\n"
+    "                                <datadir>/tls (its SHA-256 fingerprint is logged at start)\n"
     "  --insecure-listen             allow plain HTTP on a non-loopback address (behind a TLS proxy)\n"
     "  --bitcoind-rpc URL            chain backend: a bitcoind JSON-RPC endpoint, with\n"
     "  --bitcoind-rpc-cookie FILE    its cookie file, or\n"
@@ -92,6 +97,38 @@ format_url(char *out, size_t outsize, const struct daemon_config *c, uint16_t po
 	}
 }
 
+/* --tls-self-signed: make (once) or reuse the certificate, and say which one clients should pin. */
+static void
+self_signed(struct daemon_config *c)
+{
+	char host[INET6_ADDRSTRLEN] = "", fp[TLS_FINGERPRINT_LEN], err[1200];
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)&c->listen_addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&c->listen_addr;
+	int created, r;
+
+	if (c->listen_addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof(host));
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		host[0] = '\0';
+	if ((r = tls_self_signed(c->tls_cert, sizeof(c->tls_cert), c->tls_key, sizeof(c->tls_key), fp, &created, err,
+	    sizeof(err), c->datadir, host)) != 0)
+		die(r == COFFER_ERR_DATADIR_PERMS ? 2 : 1, "tls-self-signed", err);
+	log_notice("TLS: %s self-signed certificate %s, SHA-256 fingerprint %s", created ? "new" : "the",
+	    c->tls_cert, fp);
+}
+
+/* The configured chain backend, or none (regtest without one). */
+static int
+open_chain(struct chain **out, const struct daemon_config *c)
+{
+	*out = NULL;
+	if (c->bitcoind_rpc[0] == '\0' && c->esplora[0] == '\0')
+		return 0;
+	return chain_from_config(out, c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -99,6 +136,7 @@ main(int argc, char **argv)
 	static struct daemon d;
 	static struct wallet wallet;
 	static struct syncer syncer;
+	struct chain *chain = NULL;
 	struct http_server http;
 	char err[1024], path[PATH_MAX], token[DATADIR_TOKEN_LEN + 1], url[128], signer[PATH_MAX];
 	sigset_t sigs;
@@ -130,6 +168,8 @@ main(int argc, char **argv)
 	log_set_level(cfg.log_level);
 	if ((r = datadir_lock(&lock_fd, err, sizeof(err), cfg.datadir)) != 0)
 		die(1, NULL, err);
+	if (cfg.tls_self_signed)
+		self_signed(&cfg);
 	if ((r = datadir_auth_token(token, &created, err, sizeof(err), cfg.datadir)) != 0)
 		die(1, NULL, err);
 	if (created)
@@ -153,6 +193,10 @@ main(int argc, char **argv)
 		log_warn("%s; the wallet stays unavailable", err);
 	d.wallet = &wallet;
 
+	/* The chain backend: no traffic yet, so an unreachable one never stops start-up. */
+	if ((r = open_chain(&chain, &cfg)) != 0)
+		die(2, "chain backend", coffer_err_msg(r));
+
 	/* Signals go to this thread only (sigwait below); the server threads inherit the mask. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -162,7 +206,7 @@ main(int argc, char **argv)
 		die(1, NULL, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
 
-	if (syncer_start(&syncer, &d) != 0)
+	if (syncer_start(&syncer, &d, chain) != 0)
 		die(1, NULL, "cannot start the background thread");
 	if ((r = http_start(&http, err, sizeof(err), &d)) != 0)
 		die(1, coffer_err_name(r), err);

@@ -9,7 +9,7 @@
 #include "daemon/api.h"
 
 static const unsigned int statuses[METRICS_NSTATUS] = {
-	200, 201, 204, 400, 401, 403, 404, 405, 409, 413, 415, 423, 429, 500, 501, 502, 503, 504,
+	200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 423, 429, 500, 501, 502, 503, 504,
 };
 
 static size_t
@@ -85,6 +85,19 @@ metrics_render(struct cbuf *out, struct metrics *m, const struct metrics_sample 
 	    "# TYPE coffer_uptime_seconds gauge\ncoffer_uptime_seconds %lld\n", (long long)s->uptime_s);
 	rc |= put(out, "# HELP coffer_wallet_unlocked 1 while the wallet is unlocked.\n"
 	    "# TYPE coffer_wallet_unlocked gauge\ncoffer_wallet_unlocked %d\n", s->unlocked ? 1 : 0);
+	rc |= put(out, "# HELP coffer_signer_restarts_total Signers started again after one ended the connection.\n"
+	    "# TYPE coffer_signer_restarts_total counter\ncoffer_signer_restarts_total %u\n", s->signer_restarts);
+	if (s->chain_connected >= 0) {
+		rc |= put(out, "# HELP coffer_chain_connected 1 when the chain backend answered the last call.\n"
+		    "# TYPE coffer_chain_connected gauge\ncoffer_chain_connected %d\n", s->chain_connected);
+		rc |= put(out, "# HELP coffer_chain_tip_height Best block height the backend reported.\n"
+		    "# TYPE coffer_chain_tip_height gauge\ncoffer_chain_tip_height %u\n", s->tip_height);
+		rc |= put(out, "# HELP coffer_chain_failures Failed calls to the backend in a row.\n"
+		    "# TYPE coffer_chain_failures gauge\ncoffer_chain_failures %u\n", s->sync_failures);
+		rc |= put(out, "# HELP coffer_wallet_syncs_total Wallet syncs ended (well or not).\n"
+		    "# TYPE coffer_wallet_syncs_total counter\ncoffer_wallet_syncs_total %llu\n",
+		    (unsigned long long)s->syncs);
+	}
 	rc |= put(out, "# HELP coffer_build_info Version and network of this cofferd.\n"
 	    "# TYPE coffer_build_info gauge\ncoffer_build_info{version=\"%s\",network=\"%s\"} 1\n", s->version,
 	    s->network);

@@ -11,7 +11,7 @@
 #include "common/buf.h"
 
 #define METRICS_MAX_ROUTES 64	/* routes in the table (checked by the tests) */
-#define METRICS_NSTATUS 18	/* status codes we count separately; others fold into "other" */
+#define METRICS_NSTATUS 19	/* status codes we count separately; others fold into "other" */
 
 struct metrics {
 	uint64_t requests[METRICS_MAX_ROUTES + 1][METRICS_NSTATUS + 1];	/* [route | unmatched][status | other] */
@@ -26,6 +26,11 @@ struct metrics_sample {
 	uint64_t auth_failures;
 	uint64_t rate_limited;
 	int unlocked;
+	int chain_connected;		/* -1: no chain backend */
+	uint32_t tip_height;
+	unsigned int sync_failures;	/* in a row */
+	uint64_t syncs;			/* wallet syncs ended */
+	unsigned int signer_restarts;
 	const char *version;
 	const char *network;
 };

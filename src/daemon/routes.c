@@ -12,6 +12,8 @@
 #include "common/err.h"
 #include "daemon/daemon.h"
 #include "daemon/openapi.h"
+#include "daemon/syncer.h"
+#include "daemon/wallet.h"
 
 static int route_health(struct daemon *d, struct api_request *rq, struct api_response *rs);
 static int route_info(struct daemon *d, struct api_request *rq, struct api_response *rs);
@@ -34,6 +36,10 @@ const struct api_route api_routes[] = {
 	{ "POST", "/v1/wallet/lock", route_wallet_lock, AUTH_SCOPE_ADMIN, 0, "lockWallet" },
 	{ "POST", "/v1/wallet/addresses", route_addresses_new, AUTH_SCOPE_RECEIVE, ROUTE_BODY, "newAddress" },
 	{ "GET", "/v1/wallet/addresses", route_addresses_list, AUTH_SCOPE_READ, 0, "listAddresses" },
+	{ "GET", "/v1/wallet/balance", route_balance, AUTH_SCOPE_READ, 0, "getBalance" },
+	{ "GET", "/v1/wallet/utxos", route_utxos, AUTH_SCOPE_READ, 0, "listUtxos" },
+	{ "GET", "/v1/wallet/transactions", route_transactions, AUTH_SCOPE_READ, 0, "listTransactions" },
+	{ "POST", "/v1/wallet/sync", route_sync, AUTH_SCOPE_RECEIVE, 0, "syncWallet" },
 	{ "POST", "/v1/psbt/sign", route_psbt_sign, AUTH_SCOPE_SEND, ROUTE_BODY, "signPsbt" },
 	{ "POST", "/v1/message/sign", route_message_sign, AUTH_SCOPE_SEND, ROUTE_BODY, "signMessage" },
 	{ "POST", "/v1/message/verify", route_message_verify, AUTH_SCOPE_READ, ROUTE_BODY, "verifyMessage" },
@@ -64,21 +70,28 @@ route_health(struct daemon *d, struct api_request *rq, struct api_response *rs)
 	return api_reply_json(rs, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* The chain backend as configured; the URL never carries credentials (config refuses them). */
+/* The chain backend as configured and as the background sync last found it. */
 static json_t *
-chain_info(const struct daemon_config *c)
+chain_info(struct daemon *d)
 {
-	const char *backend = "none", *url = NULL;
+	const struct daemon_config *c = d->cfg;
+	struct syncer_view v;
+	const char *url = NULL;
 
-	if (c->bitcoind_rpc[0] != '\0') {
-		backend = "bitcoind";
+	syncer_get_view(d->syncer, &v);
+	/* Without the background thread (tests), the backend as configured. */
+	if (d->syncer == NULL)
+		v.backend = c->bitcoind_rpc[0] != '\0' ? "bitcoind" : c->esplora[0] != '\0' ? "esplora" : "none";
+	/* The URL never carries credentials (config refuses them). */
+	if (strcmp(v.backend, "bitcoind") == 0)
 		url = c->bitcoind_rpc;
-	} else if (c->esplora[0] != '\0') {
-		backend = "esplora";
+	else if (strcmp(v.backend, "esplora") == 0)
 		url = c->esplora;
-	}
-	/* No chain client is running yet: never connected, no tip. */
-	return json_pack("{s:s,s:s?,s:b,s:n}", "backend", backend, "url", url, "connected", 0, "tip_height");
+	return json_pack("{s:s,s:s?,s:b,s:o,s:o,s:o,s:o}", "backend", v.backend, "url", url, "connected", v.connected,
+	    "tip_height", v.tip_height != 0 ? json_integer((json_int_t)v.tip_height) : json_null(),
+	    "last_sync", v.last_sync != 0 ? json_integer((json_int_t)v.last_sync) : json_null(),
+	    "error", v.last_error[0] != '\0' ? json_string(v.last_error) : json_null(),
+	    "retry_in_s", v.failures > 0 ? json_integer((json_int_t)((v.retry_in_ms + 999) / 1000)) : json_null());
 }
 
 static int
@@ -90,7 +103,7 @@ route_info(struct daemon *d, struct api_request *rq, struct api_response *rs)
 	    "api", "v1",
 	    "network", btc_network_params(d->cfg->network)->name,
 	    "signer", "state", daemon_wallet_state_name(daemon_wallet_state(d)), "tee", d->tee,
-	    "chain", chain_info(d->cfg),
+	    "chain", chain_info(d),
 	    "uptime_s", (json_int_t)((daemon_now_ms() - d->started_ms) / 1000)));
 }
 
@@ -98,6 +111,7 @@ static int
 route_metrics(struct daemon *d, struct api_request *rq, struct api_response *rs)
 {
 	struct metrics_sample s;
+	struct syncer_view v;
 	struct cbuf out;
 	int r;
 
@@ -106,6 +120,12 @@ route_metrics(struct daemon *d, struct api_request *rq, struct api_response *rs)
 	auth_counters(&d->auth, &s.auth_failures, &s.rate_limited);
 	s.uptime_s = (daemon_now_ms() - d->started_ms) / 1000;
 	s.unlocked = daemon_wallet_state(d) == WALLET_UNLOCKED;
+	syncer_get_view(d->syncer, &v);
+	s.chain_connected = strcmp(v.backend, "none") == 0 ? -1 : v.connected;
+	s.tip_height = v.tip_height;
+	s.sync_failures = v.failures;
+	s.syncs = v.syncs_finished;
+	s.signer_restarts = d->wallet != NULL ? d->wallet->restarts : 0;
 	s.version = COFFER_VERSION;
 	s.network = btc_network_params(d->cfg->network)->name;
 	cbuf_init(&out, 1 << 20);

@@ -30,6 +30,11 @@ ROUTE(route_wallet_lock);
 ROUTE(route_addresses_new);
 ROUTE(route_addresses_list);
 
+ROUTE(route_balance);
+ROUTE(route_utxos);
+ROUTE(route_transactions);
+ROUTE(route_sync);
+
 ROUTE(route_psbt_sign);
 ROUTE(route_message_sign);
 ROUTE(route_message_verify);

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+
 #define STORE_FILE "coffer.db"
 #define STORE_KEY_LEN 32
 #define STORE_MAX_LABEL 128		/* bytes of a label, without the NUL */
@@ -111,5 +113,81 @@ int store_address_list(struct store *s, struct store_address *out, size_t max, s
     uint32_t chain, uint32_t from_index);
 /* Replace an address's label. Returns 0, COFFER_ERR_NOT_FOUND, BAD_STRING, TOO_LARGE or STORE. */
 int store_address_set_label(struct store *s, const char *address, const char *label);
+
+/* --- chain: what the last sync saw (store_chain.c) ------------------------------------- */
+
+#define STORE_MAX_TX_RAW ((size_t)4 << 20)	/* bytes of one raw transaction */
+
+struct store_tx {
+	uint8_t txid[32];		/* internal byte order */
+	uint32_t height;		/* 0: unconfirmed */
+	int64_t block_time;		/* unix seconds, 0 when unconfirmed */
+	int64_t received_sat;		/* its outputs that pay the wallet */
+	int64_t spent_sat;		/* the wallet's outputs its inputs spend */
+	int64_t fee_sat;		/* -1: unknown (an input is not the wallet's) */
+	int64_t first_seen;		/* unix seconds cofferd first saw it */
+	int64_t seq;			/* first-sight order: the paging cursor */
+	const uint8_t *raw;		/* store_sync_apply: the serialisation */
+	size_t raw_len;
+};
+
+struct store_utxo {
+	uint8_t txid[32];
+	uint32_t vout;
+	int64_t value;
+	uint8_t script[STORE_MAX_SCRIPT];
+	size_t script_len;
+	uint32_t chain;			/* 0 receive, 1 change */
+	uint32_t index;
+	uint32_t height;		/* 0: unconfirmed */
+};
+
+/* Where the chain stood at the last sync. */
+struct store_chain_state {
+	uint32_t tip_height;		/* 0 before the first sync */
+	uint8_t tip_hash[32];
+	int64_t last_used[2];		/* highest used index per chain, -1 none */
+	int64_t synced_at;		/* unix seconds, 0 never */
+};
+
+/* One sync's whole result, applied at once. */
+struct store_sync {
+	struct store_chain_state state;
+	const struct store_tx *txs;	/* raw set */
+	size_t n_txs;
+	const struct store_utxo *utxos;
+	size_t n_utxos;
+};
+
+/*
+ * Replace the wallet's chain view with a sync result in one transaction
+ * (all or nothing; durable when it returns): transactions no longer reported
+ * are dropped, the others keep their first_seen and seq, new ones get
+ * first_seen = now and the next seq; the UTXO set is replaced; the state set.
+ * Returns 0, COFFER_ERR_INVALID_ARG (a field out of range) or COFFER_ERR_STORE.
+ */
+int store_sync_apply(struct store *s, const struct store_sync *u, int64_t now);
+
+/* The chain state (zeros and last_used -1 before the first sync). Returns 0 or COFFER_ERR_STORE. */
+int store_chain_state_get(struct store *s, struct store_chain_state *out);
+
+/* The raw transaction txid (appended to raw). Returns 0, COFFER_ERR_NOT_FOUND, TOO_LARGE or STORE. */
+int store_tx_raw(struct store *s, struct cbuf *raw, const uint8_t txid[32]);
+
+/*
+ * Transactions newest first (by seq), those with seq < before (0: from the
+ * newest), at most max. raw is not filled. Returns 0 or COFFER_ERR_STORE.
+ */
+int store_tx_list(struct store *s, struct store_tx *out, size_t max, size_t *n, int64_t before);
+
+/*
+ * Unspent outputs ordered by (txid, vout), those after (after_txid, after_vout)
+ * when after_txid is not NULL, at most max. Returns 0 or COFFER_ERR_STORE.
+ */
+int store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, const uint8_t *after_txid,
+    uint32_t after_vout);
+
+/* Sums of the unspent outputs, confirmed and not. Returns 0 or COFFER_ERR_STORE. */
+int store_balance(struct store *s, int64_t *confirmed, int64_t *unconfirmed, size_t *n_utxos);
 
 #endif

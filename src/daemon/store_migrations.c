@@ -110,6 +110,31 @@ static const struct store_migration migrations[] = {
 	  "  PRIMARY KEY (webhook_id, event_seq)"
 	  ");"
 	  "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_at);" },
+	{ 3,
+	  /* The chain as the last sync saw it: the wallet's transactions (raw bytes
+	   * checked against their txid by the backend) and its unspent outputs.
+	   * seq orders transactions by first sight, for stable cursor paging. */
+	  "CREATE TABLE txs ("
+	  "  txid BLOB PRIMARY KEY NOT NULL CHECK (length(txid) = 32),"
+	  "  raw BLOB NOT NULL,"
+	  "  height INTEGER NOT NULL CHECK (height >= 0),"
+	  "  block_time INTEGER NOT NULL,"
+	  "  received_sat INTEGER NOT NULL CHECK (received_sat >= 0),"
+	  "  spent_sat INTEGER NOT NULL CHECK (spent_sat >= 0),"
+	  "  fee_sat INTEGER NOT NULL CHECK (fee_sat >= -1),"
+	  "  first_seen INTEGER NOT NULL,"
+	  "  seq INTEGER NOT NULL UNIQUE"
+	  ");"
+	  "CREATE TABLE utxos ("
+	  "  txid BLOB NOT NULL CHECK (length(txid) = 32),"
+	  "  vout INTEGER NOT NULL CHECK (vout >= 0),"
+	  "  value INTEGER NOT NULL CHECK (value >= 0),"
+	  "  script BLOB NOT NULL,"
+	  "  chain INTEGER NOT NULL CHECK (chain IN (0, 1)),"
+	  "  idx INTEGER NOT NULL CHECK (idx >= 0),"
+	  "  height INTEGER NOT NULL CHECK (height >= 0),"
+	  "  PRIMARY KEY (txid, vout)"
+	  ") WITHOUT ROWID;" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -1,12 +1,16 @@
-/* The daemon's background thread (syncer.h). */
+/* The daemon's background thread: sessions and chain sync (syncer.h). */
 #include "daemon/syncer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "btc/descriptor.h"
 #include "common/err.h"
+#include "daemon/accounts.h"
+#include "daemon/chain.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/wallet.h"
@@ -25,48 +29,299 @@ mu_unlock(struct syncer *s)
 		abort();
 }
 
+/* --- what to sync ---------------------------------------------------------------------- */
+
+/* Everything a sync needs from the store, copied so the network call holds no lock. */
+struct sync_job {
+	char text[PROTO_MAX_DESCRIPTOR + 1];	/* the address type's multipath descriptor */
+	int64_t last_used[2];
+	int64_t birth_time;
+	struct descriptor *desc[2];		/* single-path: receive, change */
+};
+
+static void
+job_free(struct sync_job *j)
+{
+	desc_free(j->desc[0]);
+	desc_free(j->desc[1]);
+	j->desc[0] = j->desc[1] = NULL;
+}
+
+static int
+job_load(struct sync_job *j, struct daemon *d)
+{
+	struct store_chain_state st;
+	const struct account *ac;
+	struct store *s;
+	uint32_t next;
+	char v[32];
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	if ((s = daemon_store_acquire(d)) == NULL)
+		return COFFER_ERR_WALLET_LOCKED;
+	if (d->accounts == NULL || (ac = accounts_get(d->accounts, d->accounts->address_type)) == NULL) {
+		daemon_store_release(d);
+		return COFFER_ERR_WALLET_LOCKED;
+	}
+	snprintf(j->text, sizeof(j->text), "%s", ac->text);
+	if ((r = store_chain_state_get(s, &st)) == 0 && (r = store_address_next_index(s, &next, 0, 0)) == 0) {
+		/* Every address handed out is watched, used or not. */
+		j->last_used[0] = st.last_used[0] > (int64_t)next - 1 ? st.last_used[0] : (int64_t)next - 1;
+		j->last_used[1] = st.last_used[1];
+		j->birth_time = store_meta_get(s, v, sizeof(v), "birth_time") == 0 ? strtoll(v, NULL, 10) : 0;
+	}
+	daemon_store_release(d);
+	if (r != 0)
+		return r;
+	return accounts_split(j->desc, j->text, d->cfg->network);
+}
+
+/* chain_known_tx_fn: raw transactions the store already holds are not fetched again. */
+static int
+known_tx(void *arg, struct cbuf *raw, const uint8_t txid[32])
+{
+	struct daemon *d = arg;
+	struct store *s;
+	int r;
+
+	if ((s = daemon_store_acquire(d)) == NULL)
+		return COFFER_ERR_NOT_FOUND;
+	r = store_tx_raw(s, raw, txid);
+	daemon_store_release(d);
+	return r == 0 ? 0 : COFFER_ERR_NOT_FOUND;
+}
+
+/* --- outcomes --------------------------------------------------------------------------- */
+
+static void
+failed(struct syncer *s, int r, const char *what)
+{
+	int64_t backoff;
+
+	mu_lock(s);
+	s->view.connected = 0;
+	s->view.failures++;
+	s->view.last_code = r;
+	snprintf(s->view.last_error, sizeof(s->view.last_error), "%s: %s", what, coffer_err_msg(r));
+	backoff = s->view.failures >= 9 ? SYNCER_MAX_BACKOFF_S : (int64_t)1 << (s->view.failures - 1);
+	if (backoff > SYNCER_MAX_BACKOFF_S)
+		backoff = SYNCER_MAX_BACKOFF_S;
+	s->next_due_ms = daemon_mono_ms() + backoff * 1000;
+	mu_unlock(s);
+	if (s->view.failures == 1 || s->view.failures % 10 == 0)
+		log_warn("chain backend %s: %s (%s); retrying in %lld s", chain_name(s->chain), what,
+		    coffer_err_name(r), (long long)backoff);
+}
+
+static void
+succeeded(struct syncer *s, uint32_t tip)
+{
+	unsigned int was = s->view.failures;
+
+	mu_lock(s);
+	if (s->view.failures > 0)
+		log_info("chain backend %s is back after %u failures", chain_name(s->chain), was);
+	s->view.connected = 1;
+	s->view.failures = 0;
+	s->view.last_code = 0;
+	s->view.last_error[0] = '\0';
+	s->view.tip_height = tip;
+	s->next_due_ms = daemon_mono_ms() + (int64_t)s->d->cfg->sync_interval_s * 1000;
+	mu_unlock(s);
+}
+
+/* --- one round --------------------------------------------------------------------------- */
+
+static void
+follow_tip(struct syncer *s)
+{
+	struct chain_tip tip;
+	int r;
+
+	if ((r = chain_tip(s->chain, &tip)) != 0)
+		failed(s, r, "tip");
+	else
+		succeeded(s, tip.height);
+}
+
+/* The backend's result as store rows (pointing into res). */
+static int
+to_store(struct store_sync *u, struct store_tx **txs, struct store_utxo **utxos, const struct chain_sync_result *res)
+{
+	size_t i;
+
+	*txs = calloc(res->n_txs + 1, sizeof(**txs));
+	*utxos = calloc(res->n_utxos + 1, sizeof(**utxos));
+	if (*txs == NULL || *utxos == NULL)
+		return COFFER_ERR_NOMEM;
+	for (i = 0; i < res->n_txs; i++) {
+		const struct chain_wtx *w = &res->txs[i];
+		struct store_tx *t = &(*txs)[i];
+
+		memcpy(t->txid, w->txid, 32);
+		t->height = w->status.height;
+		t->block_time = w->status.block_time;
+		t->received_sat = w->received_sat;
+		t->spent_sat = w->spent_sat;
+		t->fee_sat = w->fee_sat;
+		t->raw = w->raw;
+		t->raw_len = w->raw_len;
+	}
+	for (i = 0; i < res->n_utxos; i++) {
+		const struct chain_utxo *c = &res->utxos[i];
+		struct store_utxo *o = &(*utxos)[i];
+
+		if (c->spk_len == 0 || c->spk_len > STORE_MAX_SCRIPT)
+			return COFFER_ERR_CHAIN_PROTOCOL;
+		memcpy(o->txid, c->outpoint.txid, 32);
+		o->vout = c->outpoint.vout;
+		o->value = c->value;
+		memcpy(o->script, c->spk, c->spk_len);
+		o->script_len = c->spk_len;
+		o->chain = c->desc;
+		o->index = c->index;
+		o->height = c->height;
+	}
+	memset(u, 0, sizeof(*u));
+	u->state.tip_height = res->tip.height;
+	memcpy(u->state.tip_hash, res->tip.hash, 32);
+	u->state.last_used[0] = res->last_used[0];
+	u->state.last_used[1] = res->last_used[1];
+	u->state.synced_at = daemon_now_ms() / 1000;
+	u->txs = *txs;
+	u->n_txs = res->n_txs;
+	u->utxos = *utxos;
+	u->n_utxos = res->n_utxos;
+	return 0;
+}
+
+static void
+sync_wallet(struct syncer *s, struct sync_job *job)
+{
+	struct chain_sync_result res;
+	struct chain_sync_req req;
+	struct store_tx *txs = NULL;
+	struct store_utxo *utxos = NULL;
+	struct store_sync u;
+	struct store *st;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	req.desc[CHAIN_RECEIVE] = job->desc[0];
+	req.desc[CHAIN_CHANGE] = job->desc[1];
+	req.last_used[CHAIN_RECEIVE] = job->last_used[0];
+	req.last_used[CHAIN_CHANGE] = job->last_used[1];
+	req.birth_time = job->birth_time;
+	req.known_tx = known_tx;
+	req.known_arg = s->d;
+	memset(&res, 0, sizeof(res));
+	if ((r = chain_sync(s->chain, &res, &req)) != 0) {
+		failed(s, r, "sync");
+		return;
+	}
+	if ((r = to_store(&u, &txs, &utxos, &res)) != 0) {
+		failed(s, r, "sync result");
+		goto out;
+	}
+	/* Written and counted under the store's read lock: a lock waits for both. */
+	if ((st = daemon_store_acquire(s->d)) == NULL)
+		goto out;	/* locked meanwhile: the next unlock syncs again */
+	if ((r = store_sync_apply(st, &u, daemon_now_ms() / 1000)) != 0) {
+		daemon_store_release(s->d);
+		log_warn("cannot write the sync result to the store: %s", coffer_err_name(r));
+		failed(s, r, "store");
+		goto out;
+	}
+	mu_lock(s);
+	s->view.loaded = store_balance(st, &s->view.confirmed_sat, &s->view.unconfirmed_sat, &s->view.n_utxos) == 0;
+	s->view.last_sync = u.state.synced_at;
+	mu_unlock(s);
+	daemon_store_release(s->d);
+	succeeded(s, res.tip.height);
+	log_debug("synced: tip %u, %zu transactions, %zu unspent outputs", res.tip.height, res.n_txs, res.n_utxos);
+out:
+	free(txs);
+	free(utxos);
+	chain_sync_result_free(&res);
+}
+
+static void
+round_once(struct syncer *s)
+{
+	struct sync_job job;
+	int r;
+
+	r = job_load(&job, s->d);
+	if (r == COFFER_ERR_WALLET_LOCKED) {
+		follow_tip(s);
+		return;
+	}
+	mu_lock(s);
+	s->view.syncs_started++;
+	mu_unlock(s);
+	if (r != 0)
+		failed(s, r, "descriptors");
+	else
+		sync_wallet(s, &job);
+	job_free(&job);
+	mu_lock(s);
+	s->view.syncs_finished++;
+	pthread_cond_broadcast(&s->done);
+	mu_unlock(s);
+}
+
 static void *
 run(void *arg)
 {
 	struct syncer *s = arg;
 	struct timespec until;
+	int due;
 
 	for (;;) {
 		mu_lock(s);
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += 1;
 		while (!s->stop && !s->kicked) {
-			int rc = pthread_cond_timedwait(&s->cv, &s->mu, &until);
-
-			if (rc == ETIMEDOUT)
+			if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT)
 				break;
 		}
 		if (s->stop) {
 			mu_unlock(s);
 			break;
 		}
+		due = s->chain != NULL && (s->kicked || daemon_mono_ms() >= s->next_due_ms);
 		s->kicked = 0;
 		mu_unlock(s);
 		wallet_session_check(s->d->wallet);
+		if (due)
+			round_once(s);
 	}
 	return NULL;
 }
 
+/* --- the interface ---------------------------------------------------------------------- */
+
 int
-syncer_start(struct syncer *s, struct daemon *d)
+syncer_start(struct syncer *s, struct daemon *d, struct chain *chain)
 {
 	pthread_condattr_t ca;
 
 	memset(s, 0, sizeof(*s));
 	s->d = d;
+	s->chain = chain;
+	s->view.backend = chain != NULL ? chain_name(chain) : "none";
 	if (pthread_mutex_init(&s->mu, NULL) != 0 || pthread_condattr_init(&ca) != 0 ||
-	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&s->cv, &ca) != 0)
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&s->cv, &ca) != 0 ||
+	    pthread_cond_init(&s->done, &ca) != 0)
 		abort();
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&s->thread, NULL, run, s) != 0)
-		return COFFER_ERR_INTERNAL;
-	s->started = 1;
 	d->syncer = s;
+	if (pthread_create(&s->thread, NULL, run, s) != 0) {
+		d->syncer = NULL;
+		return COFFER_ERR_INTERNAL;
+	}
+	s->started = 1;
 	return 0;
 }
 
@@ -82,23 +337,118 @@ syncer_stop(struct syncer *s)
 	pthread_join(s->thread, NULL);
 	s->started = 0;
 	s->d->syncer = NULL;
+	chain_free(s->chain);
+	s->chain = NULL;
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->done);
 	pthread_mutex_destroy(&s->mu);
 }
 
-void
+uint64_t
 syncer_kick(struct syncer *s)
 {
+	uint64_t which;
+
 	mu_lock(s);
 	s->kicked = 1;
-	s->kicks++;
+	/* A sync already under way may have read the store before the caller's change: wait for the next. */
+	which = s->view.syncs_started + 1;
 	pthread_cond_signal(&s->cv);
 	mu_unlock(s);
+	return which;
 }
 
 void
 syncer_watch(struct syncer *s, const struct store_address *a)
 {
 	(void)a;
-	syncer_kick(s);
+	if (s->chain != NULL)
+		(void)syncer_kick(s);
+}
+
+int
+syncer_wait(struct syncer *s, struct syncer_view *out, uint64_t which, int64_t timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	if (s->chain == NULL) {
+		syncer_get_view(s, out);
+		return COFFER_ERR_UNSUPPORTED;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	mu_lock(s);
+	while (s->view.syncs_finished < which) {
+		if (pthread_cond_timedwait(&s->done, &s->mu, &until) == ETIMEDOUT) {
+			r = s->view.syncs_finished < which;
+			break;
+		}
+	}
+	*out = s->view;
+	mu_unlock(s);
+	return r;
+}
+
+void
+syncer_get_view(struct syncer *s, struct syncer_view *out)
+{
+	if (s == NULL) {
+		memset(out, 0, sizeof(*out));
+		out->backend = "none";
+		return;
+	}
+	mu_lock(s);
+	*out = s->view;
+	if (s->view.failures > 0)
+		out->retry_in_ms = s->next_due_ms > daemon_mono_ms() ? s->next_due_ms - daemon_mono_ms() : 0;
+	mu_unlock(s);
+}
+
+void
+syncer_wallet_closed(struct syncer *s)
+{
+	mu_lock(s);
+	s->view.loaded = 0;
+	s->view.confirmed_sat = s->view.unconfirmed_sat = 0;
+	s->view.n_utxos = 0;
+	s->view.last_sync = 0;
+	mu_unlock(s);
+}
+
+int
+syncer_load_balance(struct syncer *s, struct syncer_view *out)
+{
+	struct store_chain_state cs;
+	int64_t c = 0, u = 0;
+	size_t n = 0;
+	int r = 0;
+
+	syncer_get_view(s, out);
+	if (out->loaded)
+		return 0;
+	if (s->d->store == NULL)
+		return COFFER_ERR_WALLET_LOCKED;
+	if ((r = store_balance(s->d->store, &c, &u, &n)) != 0 || (r = store_chain_state_get(s->d->store, &cs)) != 0)
+		return r;
+	mu_lock(s);
+	/* A sync that finished meanwhile wrote newer numbers: keep those. */
+	if (!s->view.loaded) {
+		s->view.loaded = 1;
+		s->view.confirmed_sat = c;
+		s->view.unconfirmed_sat = u;
+		s->view.n_utxos = n;
+		if (s->view.last_sync == 0)
+			s->view.last_sync = cs.synced_at;
+		if (s->view.tip_height == 0)
+			s->view.tip_height = cs.tip_height;
+	}
+	*out = s->view;
+	mu_unlock(s);
+	return 0;
 }

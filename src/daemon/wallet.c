@@ -327,7 +327,7 @@ wallet_refresh(struct wallet *w)
  * its descriptors give the addresses. On failure the signer is locked again.
  */
 static int
-open_unlocked(struct wallet *w, char *err, size_t errsize, uint8_t address_type)
+open_unlocked(struct wallet *w, char *err, size_t errsize, uint8_t address_type, int64_t birth_time)
 {
 	struct client_descriptors *desc = NULL;
 	struct accounts *acc = NULL;
@@ -346,6 +346,7 @@ open_unlocked(struct wallet *w, char *err, size_t errsize, uint8_t address_type)
 		snprintf(err, errsize, "the signer's account descriptors are unusable: %s", coffer_err_msg(r));
 		goto out;
 	}
+	acc->birth_time = birth_time;
 	if ((r = settle(w, client_storage_key(&w->client, key))) != 0) {
 		snprintf(err, errsize, "the signer gives no storage key: %s", coffer_err_msg(r));
 		goto out;
@@ -387,7 +388,7 @@ wallet_unlock(struct wallet *w, char *err, size_t errsize, const struct proto_se
 	/* Our clock starts before the signer's: cofferd always stops first. */
 	set_end(w, timeout_s != 0 ? t0 + (int64_t)timeout_s * 1000 : 0);
 	if (!was_unlocked)
-		r = open_unlocked(w, err, errsize, PROTO_ACCOUNT_TR);
+		r = open_unlocked(w, err, errsize, PROTO_ACCOUNT_TR, 0);
 	if (r == 0)
 		log_info("wallet unlocked%s", timeout_s != 0 ? " for a session" : "");
 out:
@@ -454,7 +455,8 @@ wallet_create(struct wallet *w, char *err, size_t errsize, struct cbuf *mnemonic
 		goto out;
 	}
 	set_end(w, 0);
-	r = open_unlocked(w, err, errsize, address_type);
+	/* A new mnemonic cannot have been used before now (two hours of clock slack); a restored one can. */
+	r = open_unlocked(w, err, errsize, address_type, mnemonic_in != NULL ? 0 : (int64_t)time(NULL) - 7200);
 out:
 	mu_unlock(w);
 	return r;

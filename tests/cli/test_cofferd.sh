@@ -298,6 +298,20 @@ if command -v openssl >/dev/null; then
 	[ "$STATUS" = 200 ] && ok || bad "TLS info: $STATUS"
 	stop "$PID"
 	expect_exit 1 'tls' --datadir "$dd" --listen 127.0.0.1:0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/cert.pem"
+	# A self-signed certificate cofferd makes once, keeps, and names by fingerprint.
+	start selfsigned --datadir "$dd" --listen 127.0.0.1:0 --tls-self-signed || exit 1
+	fp=$(grep -o 'SHA-256 fingerprint [0-9A-F:]*' "$tmp/selfsigned.log" | awk '{print $3}')
+	[ "$fp" = "$(openssl x509 -in "$dd/tls/cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)" ] && ok ||
+		bad "logged fingerprint $fp is not the certificate's"
+	[ "$(stat -c %a "$dd/tls/key.pem")" = 600 ] && [ "$(stat -c %a "$dd/tls")" = 700 ] && ok || bad "tls key/dir modes"
+	req GET /v1/health --cacert "$dd/tls/cert.pem"
+	[ "$STATUS" = 200 ] && ok || bad "self-signed TLS health: $STATUS $(cat "$tmp/curl.err")"
+	stop "$PID"
+	start selfsigned2 --datadir "$dd" --listen 127.0.0.1:0 --tls-self-signed || exit 1
+	grep -q "the self-signed certificate .*$fp" "$tmp/selfsigned2.log" && ok || bad "certificate not reused on restart"
+	stop "$PID"
+	expect_exit 2 'choose one' --datadir "$dd" --listen 127.0.0.1:0 --tls-self-signed --tls-cert "$tmp/cert.pem" \
+		--tls-key "$tmp/key.pem"
 else
 	skip "no openssl for the TLS test"
 fi

@@ -323,6 +323,137 @@ test_migrations(void)
 	teardown();
 }
 
+/* A sync result: n transactions (raw bytes of its index), the first `unspent` of them with an output to us. */
+static void
+fill_sync(struct store_sync *u, struct store_tx *txs, struct store_utxo *utxos, uint8_t raw[][8], size_t n,
+    size_t unspent, uint32_t tip)
+{
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; i < n; i++) {
+		memset(&txs[i], 0, sizeof(txs[i]));
+		memset(txs[i].txid, (int)(0x10 + i), 32);
+		memset(raw[i], (int)(0xa0 + i), 8);
+		txs[i].raw = raw[i];
+		txs[i].raw_len = 8;
+		txs[i].height = i == 0 ? 0 : tip - (uint32_t)i;	/* newest first: the first is unconfirmed */
+		txs[i].received_sat = 1000 * (int64_t)(i + 1);
+		txs[i].fee_sat = -1;
+	}
+	for (i = 0; i < unspent; i++) {
+		memset(&utxos[i], 0, sizeof(utxos[i]));
+		memcpy(utxos[i].txid, txs[i].txid, 32);
+		utxos[i].vout = (uint32_t)i;
+		utxos[i].value = txs[i].received_sat;
+		utxos[i].script[0] = 0x51;
+		utxos[i].script_len = 34;
+		utxos[i].index = (uint32_t)i;
+		utxos[i].height = txs[i].height;
+	}
+	u->txs = txs;
+	u->n_txs = n;
+	u->utxos = utxos;
+	u->n_utxos = unspent;
+	u->state.tip_height = tip;
+	u->state.tip_hash[0] = 0xee;
+	u->state.last_used[0] = (int64_t)n - 1;
+	u->state.last_used[1] = -1;
+	u->state.synced_at = 1700000123;
+}
+
+static void
+test_chain_view(void)
+{
+	uint8_t key[STORE_KEY_LEN], raw[4][8], want[32];
+	struct store_tx txs[4], list[8];
+	struct store_utxo utxos[4], ul[8];
+	struct store_chain_state cs;
+	struct store_sync u;
+	struct store *s = NULL;
+	struct cbuf got;
+	int64_t c, uc, seq_of_first;
+	size_t n;
+	char err[256];
+
+	setup();
+	key_of(key, 9);
+	CHECK_OK(store_open(&s, err, sizeof(err), path, key));
+	CHECK_OK(store_chain_state_get(s, &cs));
+	CHECK(cs.tip_height == 0 && cs.last_used[0] == -1 && cs.last_used[1] == -1 && cs.synced_at == 0);
+	CHECK_OK(store_balance(s, &c, &uc, &n));
+	CHECK(c == 0 && uc == 0 && n == 0);
+
+	fill_sync(&u, txs, utxos, raw, 3, 2, 100);
+	CHECK_OK(store_sync_apply(s, &u, 1700000200));
+	CHECK_OK(store_balance(s, &c, &uc, &n));
+	CHECK(uc == 1000 && c == 2000 && n == 2);
+	CHECK_OK(store_chain_state_get(s, &cs));
+	CHECK(cs.tip_height == 100 && cs.tip_hash[0] == 0xee && cs.last_used[0] == 2 && cs.synced_at == 1700000123);
+	/* Newest first by first sight; the backend's first is the newest. */
+	CHECK_OK(store_tx_list(s, list, 8, &n, 0));
+	CHECK(n == 3);
+	memset(want, 0x10, 32);
+	CHECK(memcmp(list[0].txid, want, 32) == 0 && list[0].seq == 3 && list[0].first_seen == 1700000200);
+	CHECK(list[2].seq == 1 && list[0].fee_sat == -1);
+	CHECK_OK(store_tx_list(s, list, 8, &n, 2));
+	CHECK(n == 1 && list[0].seq == 1);
+	cbuf_init(&got, 0);
+	CHECK_OK(store_tx_raw(s, &got, want));
+	CHECK(got.len == 8 && got.p[0] == 0xa0);
+	cbuf_free(&got);
+	memset(want, 0x77, 32);
+	cbuf_init(&got, 0);
+	CHECK_RC(store_tx_raw(s, &got, want), COFFER_ERR_NOT_FOUND);
+	cbuf_free(&got);
+	/* UTXO paging by outpoint. */
+	CHECK_OK(store_utxo_list(s, ul, 1, &n, NULL, 0));
+	CHECK(n == 1 && ul[0].txid[0] == 0x10);
+	CHECK_OK(store_utxo_list(s, ul, 8, &n, ul[0].txid, ul[0].vout));
+	CHECK(n == 1 && ul[0].txid[0] == 0x11 && ul[0].value == 2000);
+
+	/* The next sync: one more (new, highest seq), one gone (a reorg), the old ones keep their seq. */
+	seq_of_first = 3;
+	fill_sync(&u, txs, utxos, raw, 4, 1, 101);
+	memset(txs[2].txid, 0x55, 32);	/* 0x12 disappears, 0x55 is new */
+	txs[0].height = 101;
+	utxos[0].height = 101;
+	CHECK_OK(store_sync_apply(s, &u, 1700000300));
+	CHECK_OK(store_tx_list(s, list, 8, &n, 0));
+	CHECK(n == 4);
+	CHECK(list[0].txid[0] == 0x13 || list[0].txid[0] == 0x55);
+	{
+		size_t i;
+		int saw_first = 0;
+
+		for (i = 0; i < n; i++) {
+			CHECK(list[i].txid[0] != 0x12);
+			if (list[i].txid[0] == 0x10) {
+				saw_first = 1;
+				CHECK(list[i].seq == seq_of_first && list[i].first_seen == 1700000200 && list[i].height == 101);
+			}
+		}
+		CHECK(saw_first);
+	}
+	CHECK_OK(store_balance(s, &c, &uc, &n));
+	CHECK(c == 1000 && uc == 0 && n == 1);
+	/* Out of range values are refused before anything is written. */
+	fill_sync(&u, txs, utxos, raw, 1, 1, 102);
+	utxos[0].value = -5;
+	CHECK_RC(store_sync_apply(s, &u, 1700000400), COFFER_ERR_INVALID_ARG);
+	CHECK_OK(store_chain_state_get(s, &cs));
+	CHECK(cs.tip_height == 101);
+	store_close(s);
+	/* It is all on disk, encrypted: reopen and find it; the raw bytes are not in the file in clear. */
+	CHECK_OK(store_open(&s, err, sizeof(err), path, key));
+	CHECK_OK(store_balance(s, &c, &uc, &n));
+	CHECK(c == 1000 && n == 1);
+	store_close(s);
+	memset(want, 0x10, 32);
+	CHECK(file_contains(path, want, 32) == 0);
+	teardown();
+}
+
 static void
 test_limits(void)
 {
@@ -388,6 +519,7 @@ static const struct test_case tests[] = {
 	{ "kill9", test_kill9 },
 	{ "migrations", test_migrations },
 	{ "limits", test_limits },
+	{ "chain_view", test_chain_view },
 };
 
 TEST_MAIN(tests)

@@ -3,14 +3,16 @@
  * secret on its way through cofferd without being one the code names:
  * jansson's strings and objects (a passphrase in a request body, the
  * mnemonic in the create answer) and the answer bodies handed to
- * libmicrohttpd. Each block carries its size in a small header so that a
- * free(ptr)-style callback can wipe all of it.
+ * libmicrohttpd. A block is an ordinary malloc block, wiped over its usable
+ * size (malloc_usable_size) when freed through wipe_free, so a free(ptr)-style
+ * callback can wipe all of it, and code that calls free() on what jansson
+ * gave it (json_dumps) stays correct.
  *
  * The cost is one wipe per free; secmem (guarded pages) stays for the
  * secrets the code holds on purpose.
  */
-#ifndef COFFER_DAEMON_WIPEALLOC_H
-#define COFFER_DAEMON_WIPEALLOC_H
+#ifndef COFFER_COMMON_WIPEALLOC_H
+#define COFFER_COMMON_WIPEALLOC_H
 
 #include <stddef.h>
 
