@@ -473,6 +473,15 @@ int psbt_sign_bip32(struct psbt *p, struct psbt_sign_stats *stats, const struct 
     const struct psbt_sign_opts *opts);
 
 /*
+ * Fill a psbt_signer whose keys come from a BIP32 parent cache (bip32_cache.h):
+ * the keys psbt_sign_bip32 would use, for callers that keep the cache across
+ * many signing calls (the signer keeps one per unlocked session).
+ * Out: out. In: cache (borrowed: must outlive every psbt_sign call with out).
+ */
+struct bip32_cache;
+void psbt_signer_bip32(struct psbt_signer *out, struct bip32_cache *cache);
+
+/*
  * Sign with a list of private keys (e.g. from WIF), matched by public key.
  * Returns as psbt_sign.
  */

@@ -12,6 +12,7 @@
 #include <secp256k1_schnorrsig.h>
 
 #include "btc/bip32.h"
+#include "btc/bip32_cache.h"
 #include "btc/keys.h"
 #include "btc/psbt_int.h"
 #include "btc/script.h"
@@ -445,76 +446,31 @@ same_key(const uint8_t ours[33], const uint8_t *pub, size_t pub_len)
 	return 0;
 }
 
-#define HD_CACHE 4
-
-struct hd_ctx {
-	const struct bip32_key *master;
-	uint8_t fp[4];
-	/* Parents of recently used keys (m/84'/0'/0'/0 for a run of receive
-	 * addresses), so each key costs one derivation step. */
-	struct bip32_key *parent[HD_CACHE];
-	uint32_t path[HD_CACHE][PSBT_MAX_PATH_DEPTH];
-	size_t depth[HD_CACHE];
-	int used[HD_CACHE];
-	size_t next;
-	struct bip32_key *child;
-};
-
+/* psbt_signer get_key over a bip32_cache (ctx): keys under the master's fingerprint. */
 static int
-hd_parent(const struct bip32_key **out, struct hd_ctx *h, const uint32_t *path, size_t depth)
+hd_get_key(void *ctx, uint8_t seckey[32], const uint8_t *pub, size_t pub_len,
+    const struct psbt_origin *o)
 {
-	size_t j;
+	struct bip32_cache *c = ctx;
+	uint8_t ours[33];
 	int ret;
 
-	*out = NULL;
-	if (depth == 0) {
-		*out = h->master;
-		return 0;
+	if (memcmp(o->fingerprint, bip32_cache_fingerprint(c), 4) != 0)
+		return COFFER_ERR_NOT_FOUND;
+	if ((ret = bip32_cache_seckey(c, seckey, ours, o->path, o->depth)) != 0)
+		return ret == COFFER_ERR_DERIVATION ? COFFER_ERR_PSBT_KEY_MISMATCH : ret;
+	if (!same_key(ours, pub, pub_len)) {
+		secure_wipe(seckey, 32);
+		return COFFER_ERR_PSBT_KEY_MISMATCH;
 	}
-	for (j = 0; j < HD_CACHE; j++) {
-		if (h->used[j] && h->depth[j] == depth &&
-		    memcmp(h->path[j], path, depth * sizeof(*path)) == 0) {
-			*out = h->parent[j];
-			return 0;
-		}
-	}
-	j = h->next;
-	h->next = (h->next + 1) % HD_CACHE;
-	h->used[j] = 0;
-	if ((ret = bip32_derive_path(h->parent[j], h->master, path, depth)) != 0)
-		return ret;
-	memcpy(h->path[j], path, depth * sizeof(*path));
-	h->depth[j] = depth;
-	h->used[j] = 1;
-	*out = h->parent[j];
 	return 0;
 }
 
-static int
-hd_get_key(void *vctx, uint8_t seckey[32], const uint8_t *pub, size_t pub_len,
-    const struct psbt_origin *o)
+void
+psbt_signer_bip32(struct psbt_signer *out, struct bip32_cache *cache)
 {
-	struct hd_ctx *h = vctx;
-	const struct bip32_key *parent;
-	int ret;
-
-	if (memcmp(o->fingerprint, h->fp, 4) != 0)
-		return COFFER_ERR_NOT_FOUND;
-	if (o->depth == 0) {
-		if (!same_key(h->master->pub, pub, pub_len))
-			return COFFER_ERR_PSBT_KEY_MISMATCH;
-		memcpy(seckey, h->master->priv, 32);
-		return 0;
-	}
-	if ((ret = hd_parent(&parent, h, o->path, o->depth - 1)) != 0 ||
-	    (ret = bip32_derive_child(h->child, parent, o->path[o->depth - 1])) != 0)
-		return ret == COFFER_ERR_DERIVATION ? COFFER_ERR_PSBT_KEY_MISMATCH : ret;
-	if (!same_key(h->child->pub, pub, pub_len))
-		ret = COFFER_ERR_PSBT_KEY_MISMATCH;
-	else
-		memcpy(seckey, h->child->priv, 32);
-	bip32_key_wipe(h->child);
-	return ret;
+	out->get_key = hd_get_key;
+	out->ctx = cache;
 }
 
 int
@@ -522,32 +478,16 @@ psbt_sign_bip32(struct psbt *p, struct psbt_sign_stats *stats, const struct bip3
     const struct psbt_sign_opts *opts)
 {
 	struct psbt_signer signer;
-	struct hd_ctx *h;
-	size_t j;
-	int ret = 0;
+	struct bip32_cache *c;
+	int ret;
 
 	if (stats != NULL)
 		memset(stats, 0, sizeof(*stats));
-	if (!master->has_priv)
-		return COFFER_ERR_INVALID_ARG;
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return COFFER_ERR_NOMEM;
-	h->master = master;
-	bip32_fingerprint(h->fp, master);
-	if ((h->child = bip32_key_new()) == NULL)
-		ret = COFFER_ERR_NOMEM;
-	for (j = 0; j < HD_CACHE && ret == 0; j++)
-		if ((h->parent[j] = bip32_key_new()) == NULL)
-			ret = COFFER_ERR_NOMEM;
-	if (ret == 0) {
-		signer.get_key = hd_get_key;
-		signer.ctx = h;
-		ret = psbt_sign(p, stats, &signer, opts);
-	}
-	for (j = 0; j < HD_CACHE; j++)
-		bip32_key_free(h->parent[j]);
-	bip32_key_free(h->child);
-	free(h);
+	if ((ret = bip32_cache_new(&c, master)) != 0)
+		return ret;
+	psbt_signer_bip32(&signer, c);
+	ret = psbt_sign(p, stats, &signer, opts);
+	bip32_cache_free(c);
 	return ret;
 }
 

@@ -1,29 +1,12 @@
 /* coffer mnemonic ...: BIP39 mnemonic commands. */
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "btc/bip39.h"
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/fdio.h"
 #include "common/secmem.h"
-
-/* Write all of p[n] to fd without stdio, so no stdio buffer keeps a copy. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return COFFER_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Parse the --words value: 12, 15, 18, 21 or 24. */
 static int
@@ -74,7 +57,7 @@ cmd_mnemonic_new(int argc, char **argv)
 	}
 	len = strlen(m);
 	m[len++] = '\n';	/* room: the buffer has one byte more than the mnemonic needs */
-	ret = write_all(STDOUT_FILENO, m, len);
+	ret = fdio_write_all(STDOUT_FILENO, m, len);
 	secmem_free(m);
 	return ret != 0 ? cli_fail("mnemonic new: writing stdout", ret) : 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fdio.h"
 #include "signer/audit.h"
 #include "signer/audit_int.h"
 #include "signer/judge.h"
@@ -155,25 +156,6 @@ clean_copy(char *out, size_t cap, const char *s)
 	out[i] = '\0';
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 audit_append(struct audit_log *log, struct audit_record *rec_out, const struct audit_event *ev)
 {
@@ -212,7 +194,7 @@ audit_append(struct audit_log *log, struct audit_record *rec_out, const struct a
 		return r == COFFER_ERR_NOMEM ? COFFER_ERR_AUDIT_WRITE : COFFER_ERR_INVALID_ARG;
 	}
 	/* One write of the whole line, then fsync: only then is the record ours to rely on. */
-	if (write_all(log->fd, line.p, line.len) != 0 || fsync(log->fd) != 0) {
+	if (fdio_write_all(log->fd, line.p, line.len) != 0 || fsync(log->fd) != 0) {
 		/* Cut back what may have reached the file; the log is unusable until reopened. */
 		if (ftruncate(log->fd, (off_t)log->size) == 0)
 			(void)fsync(log->fd);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fdio.h"
 #include "signer/sandbox.h"
 #include "signer/tee.h"
 
@@ -26,23 +27,6 @@ read_full(int fd, uint8_t *p, size_t n)
 			return -1;
 		p += got;
 		n -= (size_t)got;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t put;
-
-	while (n > 0) {
-		put = write(fd, p, n);
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put <= 0)
-			return -1;
-		p += put;
-		n -= (size_t)put;
 	}
 	return 0;
 }
@@ -83,7 +67,7 @@ evidence_helper_serve(int fd, const struct evidence_backend *b, const struct evi
 			ret = COFFER_ERR_TOO_LARGE;
 		put_u32(hdr, (uint32_t)ret);
 		put_u32(hdr + 4, ret == 0 ? (uint32_t)out.len : 0);
-		if (write_full(fd, hdr, 8) != 0 || (ret == 0 && write_full(fd, out.p, out.len) != 0))
+		if (fdio_write_all(fd, hdr, 8) != 0 || (ret == 0 && fdio_write_all(fd, out.p, out.len) != 0))
 			break;
 	}
 	cbuf_free(&out);
@@ -137,7 +121,7 @@ evidence_helper_get(struct evidence_helper *h, struct cbuf *out, const uint8_t d
 	memcpy(req + 1, data, EVIDENCE_BINDING_LEN);
 	if (noncelen > 0)
 		memcpy(req + 1 + EVIDENCE_BINDING_LEN, nonce, noncelen);
-	if (write_full(h->fd, req, 1 + EVIDENCE_BINDING_LEN + noncelen) != 0 || read_full(h->fd, hdr, 8) != 0)
+	if (fdio_write_all(h->fd, req, 1 + EVIDENCE_BINDING_LEN + noncelen) != 0 || read_full(h->fd, hdr, 8) != 0)
 		return COFFER_ERR_IO;
 	code = (int)get_u32(hdr);
 	len = get_u32(hdr + 4);

@@ -42,7 +42,9 @@ read_hcl(struct tpm *t, struct cbuf *out)
 		goto out;
 	}
 	for (off = 0; off < size; off = (uint16_t)(off + n)) {
-		n = (uint16_t)(size - off < NV_CHUNK ? size - off : NV_CHUNK);
+		n = (uint16_t)(size - off);
+		if (n > NV_CHUNK)
+			n = NV_CHUNK;
 		/* Azure's index is owner-readable (tpm2_nvread -C o 0x01400001). */
 		if (Esys_NV_Read(t->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, n,
 		    off, &chunk) != TSS2_RC_SUCCESS)

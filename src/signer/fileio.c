@@ -12,6 +12,7 @@
 
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/fdio.h"
 #include "common/secmem.h"
 
 #define TMP_TAG ".tmp-"
@@ -218,23 +219,6 @@ fileio_cleanup_stale(unsigned *removed, const char *dir, const char *name)
 	return ret;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return COFFER_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* fsync a directory; file systems that cannot (EINVAL) have nothing to flush. */
 static int
 sync_dir(int dfd)
@@ -268,10 +252,10 @@ write_file(const char *dir, const char *name, const uint8_t *p, size_t n, int re
 	if (fchmod(fd, 0600) != 0)
 		goto out;
 	step(FILEIO_STEP_TEMP_CREATED);
-	if (n > 0 && write_all(fd, p, half) != 0)
+	if (n > 0 && fdio_write_all(fd, p, half) != 0)
 		goto out;
 	step(FILEIO_STEP_HALF_WRITTEN);
-	if (n > 0 && write_all(fd, p + half, n - half) != 0)
+	if (n > 0 && fdio_write_all(fd, p + half, n - half) != 0)
 		goto out;
 	step(FILEIO_STEP_WRITTEN);
 	if (fsync(fd) != 0)

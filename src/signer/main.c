@@ -363,7 +363,9 @@ tee_start(struct evidence_helper *h, struct seal_choice *sch, uint8_t *pass, siz
 	if ((ret = seal_choose(sch, c->seal, c->tcti, c->seal_pcrs, env)) != 0)
 		return ret;
 	if (autounlock_open(pass, AUTOUNLOCK_PASS_MAX, passlen, why, sizeof(why), dir, &sch->backend) != 0) {
-		snprintf(note, notelen, "waiting for a passphrase: unattended unlock failed: %s", why);
+		/* A long reason is cut: the note stays a status line. */
+		if (snprintf(note, notelen, "waiting for a passphrase: unattended unlock failed: %s", why) < 0)
+			note[0] = '\0';
 		fprintf(stderr, "coffer-signer: %s\n", note);
 	}
 	return 0;

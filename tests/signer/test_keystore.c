@@ -80,7 +80,7 @@ test_create_unlock(void)
 		CHECK(len == KS_FILE_LEN);
 		CHECK(!su_contains(file, len, s->entropy, s->entropy_len));
 		CHECK(!su_contains(file, len, "TREZOR", 6));
-		snprintf(mn, sizeof(mn), "%s/%s", dir, KS_FILE);
+		CHECK((size_t)snprintf(mn, sizeof(mn), "%s/%s", dir, KS_FILE) < sizeof(mn));
 		CHECK(stat(mn, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 
 		CHECK_OK(ks_status(&st, dir));

@@ -168,7 +168,7 @@ test_json_allowlist_caps(void)
 		spk[0] = 0x00;
 		spk[1] = 0x14;
 		addr_encode(a, spk, sizeof(spk), NET);
-		snprintf(entry, sizeof(entry), "%s\"%s\"", i ? "," : "", a);
+		CHECK((size_t)snprintf(entry, sizeof(entry), "%s\"%s\"", i ? "," : "", a) < sizeof(entry));
 		cbuf_put_str(&j, entry);
 	}
 	cbuf_put_str(&j, "]}");
