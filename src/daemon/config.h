@@ -32,6 +32,7 @@
 #define CONFIG_MAX_LINE 2048		/* one line of coffer.conf */
 #define CONFIG_DEFAULT_PORT 7420
 #define CONFIG_FILE_NAME "coffer.conf"
+#define CONFIG_MIN_KDF_KIB (64u * 1024u)	/* signer-kdf-memory below this: regtest only */
 
 struct daemon_config {
 	char datadir[CONFIG_MAX_PATH];

@@ -316,6 +316,11 @@ config_finish(struct daemon_config *c)
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "no datadir (pass --datadir)");
 	if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0'))
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "tls-cert and tls-key go together");
+	/* A keystore's Argon2id is chosen once, at create: weak settings only where coins are worthless. */
+	if (c->signer_kdf_memory_kib != 0 && c->signer_kdf_memory_kib < CONFIG_MIN_KDF_KIB && c->network != BTC_REGTEST)
+		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
+		    "signer-kdf-memory %u KiB is below %u KiB: weak keystore encryption is for tests on regtest only",
+		    c->signer_kdf_memory_kib, CONFIG_MIN_KDF_KIB);
 	if (c->tls_self_signed && c->tls_cert[0] != '\0')
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "tls-self-signed and tls-cert: choose one");
 	if (!c->listen_loopback && c->tls_cert[0] == '\0' && !c->tls_self_signed && !c->insecure_listen)

@@ -60,6 +60,8 @@ proc_daemon_start(struct proc_daemon *d, const char *cofferd, const char *const 
 	for (i = 0; extra != NULL && extra[i] != NULL && n < 30; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
+	/* A restart reuses the log's name: never read the previous run's "listening on" line. */
+	unlink(d->log);
 	if ((d->pid = fork()) < 0)
 		return -1;
 	if (d->pid == 0) {

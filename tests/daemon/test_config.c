@@ -375,6 +375,26 @@ test_cross_checks(void)
 	FRESH();
 	CHECK_OK(args(&c, "--max-connections", "10", "--max-connections-per-ip", "11", NULL));
 	CHECK_RC(config_finish(&c), COFFER_ERR_CONFIG_CONFLICT);
+	/* Weak keystore encryption: regtest only. */
+	FRESH();
+	CHECK_OK(args(&c, "--signer-kdf-memory", "64", NULL));
+	CHECK_RC(config_finish(&c), COFFER_ERR_CONFIG_CONFLICT);
+	CHECK(strstr(c.err, "regtest only") != NULL);
+	FRESH();
+	CHECK_OK(args(&c, "--signer-kdf-memory", "64", "--network", "regtest", NULL));
+	CHECK_OK(config_finish(&c));
+	FRESH();
+	CHECK_OK(args(&c, "--signer-kdf-memory", "65536", "--signer-kdf-passes", "1", NULL));
+	CHECK_OK(config_finish(&c));
+	FRESH();
+	CHECK_RC(args(&c, "--signer-kdf-passes", "0", NULL), COFFER_ERR_CONFIG_BAD_VALUE);
+	/* Self-signed TLS: enough for a non-loopback address, not with a certificate of one's own. */
+	FRESH();
+	CHECK_OK(args(&c, "--listen", "0.0.0.0:7420", "--tls-self-signed", NULL));
+	CHECK_OK(config_finish(&c));
+	FRESH();
+	CHECK_OK(args(&c, "--tls-self-signed", "--tls-cert", "/c", "--tls-key", "/k", NULL));
+	CHECK_RC(config_finish(&c), COFFER_ERR_CONFIG_CONFLICT);
 	config_init(&c);
 	CHECK_RC(config_finish(&c), COFFER_ERR_CONFIG_CONFLICT);	/* no datadir */
 #undef FRESH
