@@ -324,6 +324,92 @@ parse_signer(struct daemon_config *c, const char *v)
 	return copy_text(c, c->signer, sizeof(c->signer), "signer", v);
 }
 
+/* signer-connect unix:PATH | vsock:CID:PORT */
+static int
+parse_signer_connect(struct daemon_config *c, const char *v)
+{
+	unsigned long long cid, port;
+	const char *colon;
+	char num[16];
+	size_t n;
+	int r;
+
+	if ((r = copy_text(c, c->signer_connect, sizeof(c->signer_connect), "signer-connect", v)) != 0)
+		return r;
+	if (strncmp(v, "unix:", 5) == 0) {
+		n = strlen(v + 5);
+		if (v[5] != '/' || n >= sizeof(c->signer_connect_path))
+			return bad_value(c, "signer-connect", v, "unix: takes an absolute socket path under 108 bytes");
+		memcpy(c->signer_connect_path, v + 5, n + 1);
+		c->signer_connect_kind = CONFIG_SIGNER_UNIX;
+		return 0;
+	}
+	if (strncmp(v, "vsock:", 6) == 0 && (colon = strchr(v + 6, ':')) != NULL &&
+	    (n = (size_t)(colon - (v + 6))) > 0 && n < sizeof(num)) {
+		memcpy(num, v + 6, n);
+		num[n] = '\0';
+		if (config_parse_uint(&cid, num, 0, 0xffffffffu) == 0 &&
+		    config_parse_uint(&port, colon + 1, 1, 0xffffffffu) == 0) {
+			c->signer_connect_cid = (uint32_t)cid;
+			c->signer_connect_port = (uint32_t)port;
+			c->signer_connect_kind = CONFIG_SIGNER_VSOCK;
+			return 0;
+		}
+	}
+	c->signer_connect[0] = '\0';
+	return bad_value(c, "signer-connect", v, "unix:/PATH or vsock:CID:PORT");
+}
+
+static int
+parse_signer_tee(struct daemon_config *c, const char *v)
+{
+	static const char *const names[] = { "auto", "none", "sev-snp", "tdx", "azure-cvm", "nitro", "sgx-gramine" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(v, names[i]) == 0)
+			return copy_text(c, c->signer_tee, sizeof(c->signer_tee), "signer-tee", v);
+	return bad_value(c, "signer-tee", v, "auto, none, sev-snp, tdx, azure-cvm, nitro or sgx-gramine");
+}
+
+static int
+parse_signer_seal(struct daemon_config *c, const char *v)
+{
+	if (strcmp(v, "none") != 0 && strcmp(v, "tpm2") != 0 && strcmp(v, "sev-snp") != 0)
+		return bad_value(c, "signer-seal", v, "none, tpm2 or sev-snp");
+	return copy_text(c, c->signer_seal, sizeof(c->signer_seal), "signer-seal", v);
+}
+
+/* Comma-separated PCR indexes 0..23 (the signer checks the set again). */
+static int
+parse_signer_seal_pcrs(struct daemon_config *c, const char *v)
+{
+	const char *p = v;
+	unsigned long long x;
+	char one[4];
+	size_t len;
+
+	for (;;) {
+		len = strcspn(p, ",");
+		if (len == 0 || len >= sizeof(one))
+			return bad_value(c, "signer-seal-pcrs", v, "comma-separated PCR numbers 0 to 23");
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (config_parse_uint(&x, one, 0, 23) != 0)
+			return bad_value(c, "signer-seal-pcrs", v, "comma-separated PCR numbers 0 to 23");
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	return copy_text(c, c->signer_seal_pcrs, sizeof(c->signer_seal_pcrs), "signer-seal-pcrs", v);
+}
+
+static int
+parse_signer_tcti(struct daemon_config *c, const char *v)
+{
+	return copy_text(c, c->signer_tcti, sizeof(c->signer_tcti), "signer-tcti", v);
+}
+
 static int
 parse_log_level(struct daemon_config *c, const char *v)
 {
@@ -446,6 +532,11 @@ const struct config_key config_keys[] = {
 	{ "signer", parse_signer, 0 },
 	{ "signer-kdf-memory", parse_signer_kdf_memory, 0 },
 	{ "signer-kdf-passes", parse_signer_kdf_passes, 0 },
+	{ "signer-connect", parse_signer_connect, 0 },
+	{ "signer-tee", parse_signer_tee, 0 },
+	{ "signer-seal", parse_signer_seal, 0 },
+	{ "signer-seal-pcrs", parse_signer_seal_pcrs, 0 },
+	{ "signer-tcti", parse_signer_tcti, 0 },
 	{ "sync-interval", parse_sync_interval, 0 },
 	{ "log-level", parse_log_level, 0 },
 	{ "max-connections", parse_max_connections, 0 },

@@ -32,6 +32,9 @@
 #define CONFIG_MAX_LINE 2048		/* one line of coffer.conf */
 #define CONFIG_DEFAULT_PORT 7420
 #define CONFIG_FILE_NAME "coffer.conf"
+#define CONFIG_SIGNER_SPAWN 0
+#define CONFIG_SIGNER_UNIX 1
+#define CONFIG_SIGNER_VSOCK 2
 #define CONFIG_MIN_KDF_KIB (64u * 1024u)	/* signer-kdf-memory below this: regtest only */
 
 struct daemon_config {
@@ -55,6 +58,16 @@ struct daemon_config {
 	char signer[CONFIG_MAX_PATH];	/* "" = coffer-signer next to cofferd */
 	unsigned int signer_kdf_memory_kib;	/* Argon2id memory for a new keystore (0: signer default) */
 	unsigned int signer_kdf_passes;	/* Argon2id passes (0: signer default) */
+	/* signer-connect: a standalone signer instead of a spawned one */
+	char signer_connect[CONFIG_MAX_PATH];	/* the text as given; "" = spawn */
+	int signer_connect_kind;	/* CONFIG_SIGNER_SPAWN, _UNIX or _VSOCK */
+	char signer_connect_path[108];	/* unix: socket path (sun_path size) */
+	uint32_t signer_connect_cid, signer_connect_port;	/* vsock */
+	/* passed to the spawned signer as --tee/--seal/--seal-pcrs/--tcti ("" = not passed) */
+	char signer_tee[32];
+	char signer_seal[16];
+	char signer_seal_pcrs[96];
+	char signer_tcti[256];
 	unsigned int sync_interval_s;	/* chain sync period (default 30) */
 	enum log_level log_level;
 	unsigned int max_connections;

@@ -321,6 +321,17 @@ config_finish(struct daemon_config *c)
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
 		    "signer-kdf-memory %u KiB is below %u KiB: weak keystore encryption is for tests on regtest only",
 		    c->signer_kdf_memory_kib, CONFIG_MIN_KDF_KIB);
+	if (c->signer_connect[0] != '\0' && c->signer[0] != '\0')
+		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
+		    "signer-connect %s and signer %s: connect to a running signer or start one, not both",
+		    c->signer_connect, c->signer);
+	if (c->signer_connect[0] != '\0' && (c->signer_tee[0] != '\0' || c->signer_seal[0] != '\0' ||
+	    c->signer_seal_pcrs[0] != '\0' || c->signer_tcti[0] != '\0' || c->signer_kdf_memory_kib != 0 ||
+	    c->signer_kdf_passes != 0))
+		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT,
+		    "signer-connect %s: signer-tee, signer-seal, signer-seal-pcrs, signer-tcti and signer-kdf-* "
+		    "configure a signer cofferd starts; give them to the standalone coffer-signer instead",
+		    c->signer_connect);
 	if (c->tls_self_signed && c->tls_cert[0] != '\0')
 		return config_fail(c, COFFER_ERR_CONFIG_CONFLICT, "tls-self-signed and tls-cert: choose one");
 	if (!c->listen_loopback && c->tls_cert[0] == '\0' && !c->tls_self_signed && !c->insecure_listen)

@@ -95,17 +95,33 @@ spawn(struct wallet *w, char *err, size_t errsize)
 	int r;
 
 	w->last_spawn_ms = daemon_mono_ms();
-	if (access(w->signer_path, X_OK) != 0) {
-		snprintf(err, errsize, "cannot start the signer %s: %s", w->signer_path, strerror(errno));
-		return COFFER_ERR_SIGNER_SPAWN;
-	}
-	memset(&opts, 0, sizeof(opts));
-	opts.network = btc_network_params(d->cfg->network)->name;
-	opts.kdf_memlimit_kib = d->cfg->signer_kdf_memory_kib;
-	opts.kdf_opslimit = d->cfg->signer_kdf_passes;
-	if ((r = client_spawn_signer(&w->client, w->signer_path, d->cfg->datadir, &opts)) != 0) {
-		snprintf(err, errsize, "cannot start the signer %s: %s", w->signer_path, coffer_err_msg(r));
-		return r;
+	if (d->cfg->signer_connect_kind != CONFIG_SIGNER_SPAWN) {
+		/* A standalone signer (unix socket, or vsock into an enclave). */
+		r = d->cfg->signer_connect_kind == CONFIG_SIGNER_UNIX ?
+		    client_connect_unix(&w->client, d->cfg->signer_connect_path) :
+		    client_connect_vsock(&w->client, d->cfg->signer_connect_cid, d->cfg->signer_connect_port);
+		if (r != 0) {
+			snprintf(err, errsize, "cannot connect to the signer at %s: %s", d->cfg->signer_connect,
+			    coffer_err_msg(r));
+			return r;
+		}
+	} else {
+		if (access(w->signer_path, X_OK) != 0) {
+			snprintf(err, errsize, "cannot start the signer %s: %s", w->signer_path, strerror(errno));
+			return COFFER_ERR_SIGNER_SPAWN;
+		}
+		memset(&opts, 0, sizeof(opts));
+		opts.network = btc_network_params(d->cfg->network)->name;
+		opts.kdf_memlimit_kib = d->cfg->signer_kdf_memory_kib;
+		opts.kdf_opslimit = d->cfg->signer_kdf_passes;
+		opts.tee = d->cfg->signer_tee[0] != '\0' ? d->cfg->signer_tee : NULL;
+		opts.seal = d->cfg->signer_seal[0] != '\0' ? d->cfg->signer_seal : NULL;
+		opts.seal_pcrs = d->cfg->signer_seal_pcrs[0] != '\0' ? d->cfg->signer_seal_pcrs : NULL;
+		opts.tcti = d->cfg->signer_tcti[0] != '\0' ? d->cfg->signer_tcti : NULL;
+		if ((r = client_spawn_signer(&w->client, w->signer_path, d->cfg->datadir, &opts)) != 0) {
+			snprintf(err, errsize, "cannot start the signer %s: %s", w->signer_path, coffer_err_msg(r));
+			return r;
+		}
 	}
 	if ((r = client_status(&w->client, &st)) != 0) {
 		snprintf(err, errsize, "the signer does not answer its status: %s%s%s", coffer_err_msg(r),
@@ -119,8 +135,11 @@ spawn(struct wallet *w, char *err, size_t errsize)
 		client_close(&w->client);
 		return COFFER_ERR_WRONG_NETWORK;
 	}
-	/* A freshly started signer has no seed in memory: it is never unlocked here. */
-	if (state_of(st.state) == WALLET_UNLOCKED || state_of(st.state) == WALLET_NO_SIGNER) {
+	/* A freshly started signer has no seed in memory, unless it unlocked itself from its seal;
+	 * a standalone signer may have been unlocked over an earlier connection. */
+	if ((state_of(st.state) == WALLET_UNLOCKED && d->cfg->signer_connect[0] == '\0' &&
+	    (d->cfg->signer_seal[0] == '\0' || strcmp(d->cfg->signer_seal, "none") == 0)) ||
+	    state_of(st.state) == WALLET_NO_SIGNER) {
 		snprintf(err, errsize, "the signer reports an unexpected state %u at start", (unsigned int)st.state);
 		client_close(&w->client);
 		return COFFER_ERR_SIGNER_PROTOCOL;

@@ -48,6 +48,10 @@ struct client_spawn_opts {
 	const char *user;		/* --user NAME when the signer starts as root */
 	uint32_t kdf_memlimit_kib;	/* --kdf-memory for new keystores (0: default) */
 	uint32_t kdf_opslimit;		/* --kdf-passes (0: default) */
+	const char *tee;		/* --tee NAME (NULL: the signer's default, auto) */
+	const char *seal;		/* --seal NAME (NULL: none) */
+	const char *seal_pcrs;		/* --seal-pcrs LIST (NULL: default set) */
+	const char *tcti;		/* --tcti CONF (NULL: the system TPM) */
 };
 
 /*

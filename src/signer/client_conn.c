@@ -171,7 +171,7 @@ client_spawn_signer(struct signer_client *c, const char *signer_path, const char
 {
 	static char *const envp[] = { NULL };	/* the signer gets no environment */
 	char fdarg[16], mem[16], ops[16];
-	const char *argv[16];
+	const char *argv[24];
 	size_t i = 0;
 	pid_t pid;
 	int peer, ret;
@@ -204,6 +204,22 @@ client_spawn_signer(struct signer_client *c, const char *signer_path, const char
 		snprintf(ops, sizeof(ops), "%u", o->kdf_opslimit);
 		argv[i++] = "--kdf-passes";
 		argv[i++] = ops;
+	}
+	if (o != NULL && o->tee != NULL) {
+		argv[i++] = "--tee";
+		argv[i++] = o->tee;
+	}
+	if (o != NULL && o->seal != NULL) {
+		argv[i++] = "--seal";
+		argv[i++] = o->seal;
+	}
+	if (o != NULL && o->seal_pcrs != NULL) {
+		argv[i++] = "--seal-pcrs";
+		argv[i++] = o->seal_pcrs;
+	}
+	if (o != NULL && o->tcti != NULL) {
+		argv[i++] = "--tcti";
+		argv[i++] = o->tcti;
 	}
 	argv[i] = NULL;
 	if ((ret = transport_socketpair(&c->t, &peer)) != 0) {

@@ -20,7 +20,7 @@
 #include "signer/state.h"
 
 static const struct client_spawn_opts spawn_opts = {
-	"regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES,
+	"regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES, NULL, NULL, NULL, NULL,
 };
 
 static const struct proto_secret pw = { PROTO_SECRET_PLAIN, (const uint8_t *)"pw", 2 };

@@ -60,7 +60,7 @@ relay_reply_hex(const char *tag, const uint8_t *p, size_t n)
 static int
 relay_main(int argc, char **argv)
 {
-	static const struct client_spawn_opts o = { "regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES };
+	static const struct client_spawn_opts o = { "regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES, NULL, NULL, NULL, NULL };
 	struct proto_secret sec, none = client_secret_none();
 	struct client_sign_result res;
 	struct client_status st;

@@ -30,7 +30,7 @@
 #include "signer/transport.h"
 
 static const struct client_spawn_opts spawn_opts = {
-	"regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES,
+	"regtest", NULL, TEST_KDF_KIB, TEST_KDF_PASSES, NULL, NULL, NULL, NULL,
 };
 
 static int
