@@ -51,6 +51,41 @@ else
 	echo "note: systemd-analyze not available: the unit was parsed, not verified"
 fi
 
+# cofferd.service: hardened too, network allowed, connects to the signer's socket.
+dunit=$root/deploy/systemd/cofferd.service
+[ -f "$dunit" ] || fail "no $dunit"
+for d in 'ProtectSystem=strict' 'NoNewPrivileges=yes' 'MemoryDenyWriteExecute=yes' 'User=cofferd' \
+	'CapabilityBoundingSet=' 'PrivateDevices=yes' 'ProtectHome=yes' 'PrivateTmp=yes' 'LimitCORE=0' \
+	'UMask=0077' 'SystemCallArchitectures=native' 'RestrictNamespaces=yes' 'StateDirectoryMode=0700' \
+	'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_VSOCK'; do
+	grep -qx "$d" "$dunit" || fail "cofferd unit lacks '$d'"
+	pass=$((pass + 1))
+done
+grep -q '^ExecStart=/usr/local/bin/cofferd .*--signer-connect unix:/run/coffer-signer/signer.sock' "$dunit" ||
+	fail "cofferd ExecStart does not connect to the signer socket of coffer-signer.service"
+grep -q -- '--listen-unix /run/coffer-signer/signer.sock' "$unit" || fail "the signer unit listens elsewhere"
+awk '/^[[:space:]]*(#|$)/ {next} /^\[(Unit|Service|Install)\]$/ {next} /^[A-Za-z]+=/ {next} {print FILENAME": "NR": "$0; bad=1} END {exit bad}' "$dunit" ||
+	fail "cofferd unit has lines that are neither sections nor Key=Value"
+pass=$((pass + 3))
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir "$tmp/units"
+	sed "s|^ExecStart=/usr/local/bin/coffer-signer|ExecStart=/bin/true|" "$unit" >"$tmp/units/coffer-signer.service"
+	sed "s|^ExecStart=/usr/local/bin/cofferd|ExecStart=/bin/true|" "$dunit" >"$tmp/units/cofferd.service"
+	# Both units together: cofferd.service requires coffer-signer.service.
+	out=$(cd "$tmp/units" && systemd-analyze verify "$tmp/units/coffer-signer.service" "$tmp/units/cofferd.service" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] || printf '%s\n' "$out" | grep -q 'cofferd.service'; then
+		printf '%s\n' "$out" >&2
+		fail "systemd-analyze verify cofferd.service"
+	fi
+	out=$(systemd-analyze security --offline=yes --threshold=20 "$tmp/units/cofferd.service" 2>&1)
+	rc=$?
+	score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+	[ $rc -eq 0 ] && [ -n "$score" ] || { printf '%s\n' "$out" | tail -5 >&2; fail "cofferd security exposure over 2.0 ($score)"; }
+	echo "systemd-analyze security cofferd.service: exposure $score"
+	pass=$((pass + 2))
+fi
+
 # Gramine manifest template: production settings.
 [ -f "$manifest" ] || fail "no $manifest"
 for d in 'sgx.debug = false' 'sgx.remote_attestation = "dcap"' 'loader.insecure__use_cmdline_argv = false' \
