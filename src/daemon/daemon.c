@@ -128,6 +128,13 @@ open_payments(struct daemon *d)
 }
 
 void
+daemon_open_payments_at_start(struct daemon *d)
+{
+	if (d->store != NULL && d->payments == NULL)
+		open_payments(d);
+}
+
+void
 daemon_close_payments(struct daemon *d)
 {
 	if (d->paysvc == NULL)

@@ -77,6 +77,13 @@ int daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t
  */
 int daemon_open_store_with(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN],
     struct accounts *a);
+/*
+ * Open the payments service when the store is already open, as the wallet
+ * opened it before d->wallet and d->chain were set (a signer unlocked at
+ * start: --signer-seal, or a standalone signer's session). Call once at
+ * start-up, before the background threads.
+ */
+void daemon_open_payments_at_start(struct daemon *d);
 /* Forget scoped tokens, close the store; the wallet state becomes `next`. */
 void daemon_close_store(struct daemon *d, enum wallet_state next);
 

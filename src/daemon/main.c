@@ -216,6 +216,7 @@ main(int argc, char **argv)
 	/* Payments open with the store at unlock when there is a backend (the syncer owns it). */
 	d.paysvc = &paysvc;
 	d.chain = chain;
+	daemon_open_payments_at_start(&d);
 	if (syncer_start(&syncer, &d, chain) != 0)
 		die(1, NULL, "cannot start the background thread");
 	if ((r = http_start(&http, err, sizeof(err), &d)) != 0)

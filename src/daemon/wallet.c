@@ -85,6 +85,8 @@ mu_unlock(struct wallet *w)
 		abort();
 }
 
+static int open_unlocked(struct wallet *w, char *err, size_t errsize, uint8_t address_type, int64_t birth_time);
+
 /* Start a signer and learn its state (w->mu held, or before threads). */
 static int
 spawn(struct wallet *w, char *err, size_t errsize)
@@ -147,9 +149,13 @@ spawn(struct wallet *w, char *err, size_t errsize)
 	w->connected = 1;
 	set_end(w, 0);
 	snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none");
-	daemon_set_wallet_state(d, state_of(st.state));
+	/* Unlocked counts only once the store is open (below). */
+	daemon_set_wallet_state(d, state_of(st.state) == WALLET_UNLOCKED ? WALLET_LOCKED : state_of(st.state));
 	log_info("signer %s (protocol %u) started: wallet %s, TEE %s", w->client.software,
 	    (unsigned int)w->client.version, daemon_wallet_state_name(state_of(st.state)), d->tee);
+	/* Unlocked already (its seal, or a standalone signer's session): open the store with its key. */
+	if (state_of(st.state) == WALLET_UNLOCKED && open_unlocked(w, err, errsize, PROTO_ACCOUNT_TR, 0) != 0)
+		log_warn("the signer started unlocked but its store does not open (%s): locked it", err);
 	return 0;
 }
 
