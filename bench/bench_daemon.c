@@ -167,7 +167,8 @@ start(struct daemon_proc *d, CURL *c, const char *kdf_kib, const char *parent)
 		die("no auth_token");
 	fclose(f);
 	line[strcspn(line, "\n")] = '\0';
-	snprintf(d->auth, sizeof(d->auth), "Authorization: Bearer %s", line);
+	if ((size_t)snprintf(d->auth, sizeof(d->auth), "Authorization: Bearer %s", line) >= sizeof(d->auth))
+		die("auth_token too long");
 	return t0;
 }
 

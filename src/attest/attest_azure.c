@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/secmem.h"
 
 #define HCL_MAGIC "HCLA"
 #define HCL_HW_OFF 0x20u
@@ -54,17 +55,6 @@ struct bundle {
 	STACK_OF(X509) *certs;
 };
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 /* Layout and header consistency of an HCL report. Returns NULL or what is wrong. */
 static const char *
 hcl_parse(struct hcl *h, const uint8_t *p, size_t n)
@@ -90,7 +80,7 @@ hcl_parse(struct hcl *h, const uint8_t *p, size_t n)
 		return "HCL report is truncated";
 	if (h->version != 1 && h->version != 2)
 		return "unknown HCL report version";
-	if (request_type != 2 || status != 0 || !all_zero(p + 20, 12) || igvm_version != 1)
+	if (request_type != 2 || status != 0 || !secure_is_zero(p + 20, 12) || igvm_version != 1)
 		return "HCL report header has an unexpected request type, status, version or reserved field";
 	if (var_size > n || creader_get_ptr(&r, &h->runtime, var_size) != 0)
 		return "HCL runtime data is truncated";
@@ -103,9 +93,9 @@ hcl_parse(struct hcl *h, const uint8_t *p, size_t n)
 		return "HCL report names an unknown runtime-data hash";
 	/* The NV index is read whole: what follows the report must be zero padding. */
 	rest = creader_remaining(&r);
-	if (creader_get_ptr(&r, &pad, rest) != 0 || !all_zero(pad, rest))
+	if (creader_get_ptr(&r, &pad, rest) != 0 || !secure_is_zero(pad, rest))
 		return "HCL report has data after the runtime JSON";
-	if (h->report_type == HCL_TYPE_TDX && !all_zero(h->hw + TDREPORT_SIZE, HCL_HW_SIZE - TDREPORT_SIZE))
+	if (h->report_type == HCL_TYPE_TDX && !secure_is_zero(h->hw + TDREPORT_SIZE, HCL_HW_SIZE - TDREPORT_SIZE))
 		return "HCL TDREPORT padding is not zero";
 	return NULL;
 }
@@ -127,7 +117,7 @@ runtime_bound(const struct hcl *h, const uint8_t rd[64], uint8_t *digest, size_t
 	if (!ok || n > 64)
 		return 0;
 	*dlen = n;
-	return memcmp(rd, digest, n) == 0 && all_zero(rd + n, 64 - n);
+	return memcmp(rd, digest, n) == 0 && secure_is_zero(rd + n, 64 - n);
 }
 
 /* Rename the backend's "report_data" claim (the hardware report's) to "hw_report_data". */

@@ -31,6 +31,7 @@
 #include "attest/attest_x509.h"
 #include "btc/hash.h"
 #include "common/err.h"
+#include "common/secmem.h"
 
 #define COSE_ALG_ES384 (-35)
 #define NITRO_PCR_LEN 48
@@ -62,12 +63,7 @@ pcr(const struct nitro_doc *d, uint64_t index)
 static int
 all_zero(const struct nitro_bytes *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->len; i++)
-		if (b->p[i] != 0)
-			return 0;
-	return 1;
+	return secure_is_zero(b->p, b->len);
 }
 
 static int

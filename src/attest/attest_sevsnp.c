@@ -19,6 +19,7 @@
 #include "attest/attest_x509.h"
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/secmem.h"
 
 #define KEY_INFO_AUTHOR_KEY_EN 0x1u
 #define KEY_INFO_MASK_CHIP_KEY 0x2u
@@ -69,17 +70,6 @@ tcb_split(struct snp_tcb *t, uint64_t v, enum attest_amd_product p)
 		t->snp = (unsigned)((v >> 48) & 0xff);
 	}
 	t->ucode = (unsigned)((v >> 56) & 0xff);
-}
-
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
 }
 
 static int
@@ -160,17 +150,17 @@ check_reserved(const struct snp_report *r)
 		return "reserved bytes 0x4c..0x4f";
 	if (r->version < 3 && (r->cpuid_fam | r->cpuid_mod | r->cpuid_step) != 0)
 		return "reserved bytes 0x188..0x18a (v2)";
-	if (!all_zero(r->rsv_18b, sizeof(r->rsv_18b)))
+	if (!secure_is_zero(r->rsv_18b, sizeof(r->rsv_18b)))
 		return "reserved bytes 0x18b..0x19f";
 	if (r->rsv_1eb != 0 || r->rsv_1ef != 0)
 		return "reserved version bytes 0x1eb/0x1ef";
 	if (r->version < 5 && (r->launch_mit_vector | r->current_mit_vector) != 0)
 		return "reserved bytes 0x1f8..0x207 (before v5)";
-	if (!all_zero(r->rsv_208, sizeof(r->rsv_208)))
+	if (!secure_is_zero(r->rsv_208, sizeof(r->rsv_208)))
 		return "reserved bytes 0x208..0x29f";
-	if (!all_zero(r->sig_r + 48, 24) || !all_zero(r->sig_s + 48, 24))
+	if (!secure_is_zero(r->sig_r + 48, 24) || !secure_is_zero(r->sig_s + 48, 24))
 		return "signature R/S padding";
-	if (!all_zero(r->rsv_330, sizeof(r->rsv_330)))
+	if (!secure_is_zero(r->rsv_330, sizeof(r->rsv_330)))
 		return "reserved signature bytes 0x330..0x49f";
 	return NULL;
 }
@@ -192,9 +182,9 @@ product_candidates(const struct snp_report *r, int vlek)
 			return 1u << ATTEST_AMD_TURIN;
 		return 0;
 	}
-	if (vlek || all_zero(r->chip_id, 64))
+	if (vlek || secure_is_zero(r->chip_id, 64))
 		return 7u;	/* no CHIP_ID to go by: the certificate chain decides */
-	if (all_zero(r->chip_id + 8, 56))
+	if (secure_is_zero(r->chip_id + 8, 56))
 		return 1u << ATTEST_AMD_TURIN;
 	return (1u << ATTEST_AMD_MILAN) | (1u << ATTEST_AMD_GENOA);
 }
@@ -339,7 +329,7 @@ check_hwid(const struct snp_report *r, X509 *leaf, enum attest_amd_product p)
 
 	if (attest_sevsnp_vcek_hwid(hwid, &n, leaf) != 0 || n != want)
 		return 0;
-	if (want == 8 && !all_zero(r->chip_id + 8, 56))
+	if (want == 8 && !secure_is_zero(r->chip_id + 8, 56))
 		return 0;
 	return memcmp(hwid, r->chip_id, want) == 0;
 }

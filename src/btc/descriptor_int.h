@@ -143,8 +143,6 @@ int desc_key_to_string(struct cbuf *out, const struct desc_key *k, size_t path, 
 
 /* descriptor_parse.c */
 void desc_node_clear(struct desc_node *n);
-/* Strict decimal uint32 (digits only). Returns 0 or COFFER_ERR_BAD_NUMBER. */
-int desc_parse_u32(uint32_t *out, const char *s, size_t n);
 
 /* descriptor_script.c */
 /* Decode addr() text for net into a malloc'd scriptPubKey. */

@@ -22,6 +22,7 @@
 #include "btc/secp.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 
 /* Longest key material we try to decode (an xkey is 111 characters). */
@@ -61,7 +62,7 @@ parse_step(uint32_t *out, const char *s, size_t n)
 		hard = 1;
 		n--;
 	}
-	if (desc_parse_u32(&v, s, n) != 0 || v >= DESC_HARDENED)
+	if (num_parse_u32n(&v, s, n, 0, UINT32_MAX) != 0 || v >= DESC_HARDENED)
 		return COFFER_ERR_BAD_PATH;
 	*out = hard ? (v | DESC_HARDENED) : v;
 	return 0;

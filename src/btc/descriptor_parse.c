@@ -12,6 +12,7 @@
 #include "btc/descriptor_int.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 
 struct dparse {
@@ -108,27 +109,6 @@ take(struct dparse *p, const char **s, size_t n)
 	if ((r = creader_get_ptr(&p->r, &c, n)) != 0)
 		return r;
 	*s = (const char *)c;
-	return 0;
-}
-
-/* Strict decimal uint32 in s[0..n): digits only, no sign, no overflow. */
-int
-desc_parse_u32(uint32_t *out, const char *s, size_t n)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	*out = 0;
-	if (n == 0 || n > 10)
-		return COFFER_ERR_BAD_NUMBER;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return COFFER_ERR_BAD_NUMBER;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return COFFER_ERR_BAD_NUMBER;
-	*out = (uint32_t)v;
 	return 0;
 }
 
@@ -266,7 +246,7 @@ parse_multi(struct dparse *p, struct desc_node *n, enum desc_ctx ctx)
 	    DESC_MAX_MULTI_A_KEYS : DESC_MAX_MULTI_KEYS;
 	if ((r = take(p, &s, len)) != 0)
 		return COFFER_ERR_BAD_DESCRIPTOR;
-	if (desc_parse_u32(&n->k, s, len) != 0)
+	if (num_parse_u32n(&n->k, s, len, 0, UINT32_MAX) != 0)
 		return COFFER_ERR_DESC_THRESHOLD;
 	/* the threshold against the key count first, then the keys themselves */
 	len = count_args(p);

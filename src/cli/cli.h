@@ -78,6 +78,10 @@ int cmd_attest(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_balance(int argc, char **argv);
 int cmd_transactions(int argc, char **argv);
+/* cmd_payments.c: paying through cofferd */
+int cmd_send(int argc, char **argv);
+int cmd_payments(int argc, char **argv);
+int cmd_bump(int argc, char **argv);
 int cmd_policy_show(int argc, char **argv);
 int cmd_policy_set(int argc, char **argv);
 int cmd_token_create(int argc, char **argv);

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 
 /* Mnemonic and passphrase files are small; refuse anything larger. */
@@ -30,23 +31,6 @@ static const struct {
 	{ "tr", 86, "tr(", ")" },
 	{ "sh-wpkh", 49, "sh(wpkh(", "))" },
 };
-
-/* Strict decimal below 2^31 (account numbers and child indexes). */
-static int
-parse_index(uint32_t *out, const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	*out = 0;
-	if (s[0] < '0' || s[0] > '9' || strlen(s) > 10)
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v >= 0x80000000UL)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 int
 cmd_descriptor_from_mnemonic(int argc, char **argv)
@@ -74,7 +58,7 @@ cmd_descriptor_from_mnemonic(int argc, char **argv)
 		else if (strcmp(argv[i], "--type") == 0)
 			type = v;
 		else if (strcmp(argv[i], "--account") == 0) {
-			if (parse_index(&account, v) != 0)
+			if (num_parse_u32(&account, v, 0, 0x7fffffffu) != 0)
 				return cli_usage_error("bad --account '%s' (0 .. 2147483647)", v);
 		} else if (strcmp(argv[i], "--network") == 0) {
 			if (btc_network_parse(&net, v) != 0)
@@ -188,7 +172,8 @@ cmd_descriptor_derive(int argc, char **argv)
 			return cli_usage_error("bad --range '%s' (A:B, inclusive)", range);
 		memcpy(lo, range, (size_t)(colon - range));
 		lo[colon - range] = '\0';
-		if (parse_index(&a, lo) != 0 || parse_index(&b, colon + 1) != 0 || a > b)
+		if (num_parse_u32(&a, lo, 0, 0x7fffffffu) != 0 ||
+		    num_parse_u32(&b, colon + 1, 0, 0x7fffffffu) != 0 || a > b)
 			return cli_usage_error("bad --range '%s' (A:B, inclusive, A <= B < 2^31)", range);
 	}
 	if ((r = desc_parse(&d, text, strlen(text), net)) != 0)

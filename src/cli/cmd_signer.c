@@ -25,27 +25,11 @@
 #include "cli/cmd_signer.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 #include "signer/client.h"
 #include "signer/proto.h"
 
-
-int
-signer_parse_u32(uint32_t *out, const char *s, uint32_t max)
-{
-	unsigned long v;
-	char *end;
-
-	*out = 0;
-	if (s[0] < '0' || s[0] > '9' || strlen(s) > 10)
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 /* Connection options shared by every command. Returns 1 when consumed, 0 when
  * not ours, -1 on a bad value (usage error already printed). */
@@ -77,8 +61,8 @@ conn_opt(struct signer_conn *c, const char *opt, const char *v)
 			return -1;
 		}
 		snprintf(cid, sizeof(cid), "%.*s", (int)(colon - v), v);
-		if (signer_parse_u32(&c->vsock_cid, cid, 0xffffffffu) != 0 ||
-		    signer_parse_u32(&c->vsock_port, colon + 1, 0xffffffffu) != 0) {
+		if (num_parse_u32(&c->vsock_cid, cid, 0, 0xffffffffu) != 0 ||
+		    num_parse_u32(&c->vsock_port, colon + 1, 0, 0xffffffffu) != 0) {
 			cli_usage_error("bad --vsock '%s' (CID:PORT)", v);
 			return -1;
 		}
@@ -263,7 +247,7 @@ create_opt(void *ctx, const char *opt, const char *v)
 	struct create_opts *o = ctx;
 
 	if (strcmp(opt, "--words") == 0) {
-		if (signer_parse_u32(&o->words, v, 24) != 0 || (o->words != 12 && o->words != 24)) {
+		if (num_parse_u32(&o->words, v, 0, 24) != 0 || (o->words != 12 && o->words != 24)) {
 			cli_usage_error("bad --words '%s' (12 or 24)", v);
 			return -1;
 		}
@@ -272,12 +256,12 @@ create_opt(void *ctx, const char *opt, const char *v)
 	else if (strcmp(opt, "--mnemonic-file") == 0)
 		o->mnemonicfile = v;
 	else if (strcmp(opt, "--timeout") == 0) {
-		if (signer_parse_u32(&o->timeout, v, 0xffffffffu) != 0) {
+		if (num_parse_u32(&o->timeout, v, 0, 0xffffffffu) != 0) {
 			cli_usage_error("bad --timeout '%s' (seconds)", v);
 			return -1;
 		}
 	} else if (strcmp(opt, "--account") == 0) {
-		if (signer_parse_u32(&o->account, v, 0x7fffffffu) != 0) {
+		if (num_parse_u32(&o->account, v, 0, 0x7fffffffu) != 0) {
 			cli_usage_error("bad --account '%s' (0 .. 2147483647)", v);
 			return -1;
 		}

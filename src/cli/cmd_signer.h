@@ -22,8 +22,6 @@ struct signer_conn {
 /* A command's own option: 1 consumed, 0 not ours, -1 bad value (usage printed). */
 typedef int (*signer_opt_fn)(void *ctx, const char *opt, const char *v);
 
-/* Strict decimal <= max. Returns 0 or -1. */
-int signer_parse_u32(uint32_t *out, const char *s, uint32_t max);
 /* Parse `--opt value` pairs: connection options, then extra's. Returns 0 or an exit status. */
 int signer_parse_args(struct signer_conn *c, int argc, char **argv, signer_opt_fn extra, void *ctx);
 /* Connect, or spawn for --datadir. Returns 0 or an exit status (message printed). */

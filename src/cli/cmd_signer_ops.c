@@ -11,6 +11,7 @@
 #include "cli/cmd_signer.h"
 #include "common/encoding.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 #include "signer/client.h"
 #include "signer/proto.h"
@@ -96,7 +97,7 @@ msg_opt(void *ctx, const char *opt, const char *v)
 	    strcmp(opt, "--index") == 0) {
 		uint32_t *dst = opt[2] == 'a' ? &o->account : opt[2] == 'c' ? &o->change : &o->index;
 
-		if (signer_parse_u32(dst, v, opt[2] == 'c' ? 1 : 0x7fffffffu) != 0) {
+		if (num_parse_u32(dst, v, 0, opt[2] == 'c' ? 1 : 0x7fffffffu) != 0) {
 			cli_usage_error("bad %s '%s'", opt, v);
 			return -1;
 		}
@@ -224,7 +225,7 @@ audit_opt(void *ctx, const char *opt, const char *v)
 	struct audit_opts *o = ctx;
 
 	if (strcmp(opt, "--from") == 0 || strcmp(opt, "--max") == 0) {
-		if (signer_parse_u32(opt[2] == 'f' ? &o->from : &o->max, v, 0xffffffffu) != 0) {
+		if (num_parse_u32(opt[2] == 'f' ? &o->from : &o->max, v, 0, 0xffffffffu) != 0) {
 			cli_usage_error("bad %s '%s'", opt, v);
 			return -1;
 		}

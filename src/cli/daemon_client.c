@@ -252,10 +252,20 @@ dc_print_json(const json_t *j)
 int
 dc_expect(struct dc *c, json_t **out, long want, const char *method, const char *path, const char *body)
 {
+	long st;
+
+	return dc_expect_either(c, out, &st, want, want, method, path, body);
+}
+
+int
+dc_expect_either(struct dc *c, json_t **out, long *status, long want, long also, const char *method,
+    const char *path, const char *body)
+{
 	long st = dc_call(c, out, method, path, body);
 	const json_t *e;
 
-	if (st == want)
+	*status = st;
+	if (st == want || st == also)
 		return 0;
 	if (st == 0)
 		return 1;

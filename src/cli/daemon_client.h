@@ -53,6 +53,10 @@ long dc_call(struct dc *c, json_t **out, const char *method, const char *path, c
  */
 int dc_expect(struct dc *c, json_t **out, long want, const char *method, const char *path, const char *body);
 
+/* dc_expect where either of two statuses is success (201 created, 200 replayed); *status says which. */
+int dc_expect_either(struct dc *c, json_t **out, long *status, long want, long also, const char *method,
+    const char *path, const char *body);
+
 /* Print an answer as indented JSON on stdout (--json). */
 void dc_print_json(const json_t *j);
 

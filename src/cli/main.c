@@ -37,6 +37,13 @@ static const struct cli_command commands[] = {
 	{ NULL, "transactions", cmd_transactions, "[--limit N] [--cursor C]" DAEMON_AT,
 	    "incoming and outgoing transactions, newest first" },
 	{ NULL, "sync", cmd_sync, DAEMON_AT, "sync with the chain backend now" },
+	{ NULL, "send", cmd_send,
+	    "ADDRESS AMOUNT_SAT [ADDRESS AMOUNT_SAT ...] [--fee-rate N] [--idempotency-key K] [--passphrase-file F]"
+	    DAEMON_AT, "pay: one transaction to one or more outputs, signed and broadcast (the same key pays once)" },
+	{ NULL, "payments", cmd_payments, "[--status S] [--limit N] [--cursor C]" DAEMON_AT,
+	    "payments made, newest first" },
+	{ NULL, "bump", cmd_bump, "PAYMENT_ID --fee-rate N" DAEMON_AT,
+	    "raise an unconfirmed payment's fee (RBF, or CPFP on its change)" },
 	{ "policy", "show", cmd_policy_show, DAEMON_AT, "the signer's spending policy" },
 	{ "policy", "set", cmd_policy_set, "--file POLICY.json [--passphrase-file F]" DAEMON_AT,
 	    "replace the spending policy (asks the passphrase)" },

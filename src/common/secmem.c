@@ -57,6 +57,12 @@ secure_equal(const void *a, const void *b, size_t n)
 	return sodium_memcmp(a, b, n) == 0;
 }
 
+int
+secure_is_zero(const void *p, size_t n)
+{
+	return sodium_is_zero(p, n);
+}
+
 void
 secure_random(void *out, size_t n)
 {

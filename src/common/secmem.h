@@ -20,6 +20,8 @@ void secure_wipe(void *p, size_t n);
 void secure_free(void *p, size_t n);
 /* Constant-time equality of two n-byte regions: 1 if equal, 0 otherwise. */
 int secure_equal(const void *a, const void *b, size_t n);
+/* 1 if all n bytes at p are zero (n may be 0), else 0; constant time (libsodium). */
+int secure_is_zero(const void *p, size_t n);
 /* Fill out with n bytes from the OS CSPRNG. */
 void secure_random(void *out, size_t n);
 

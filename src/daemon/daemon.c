@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "daemon/accounts.h"
 #include "daemon/log.h"
+#include "daemon/payments_service.h"
 #include "daemon/syncer.h"
 
 static const char *const wallet_names[] = { "unavailable", "uninitialized", "locked", "unlocked" };
@@ -109,6 +110,33 @@ bind_address_type(struct store *s, char *err, size_t errsize, struct accounts *a
 	return 0;
 }
 
+/*
+ * With the store open (and the signer unlocked), payments become available
+ * when cofferd has a chain backend. A failure leaves the wallet unlocked and
+ * the payment routes answering payments_unavailable.
+ */
+static void
+open_payments(struct daemon *d)
+{
+	int r;
+
+	if (d->paysvc == NULL || d->chain == NULL || d->wallet == NULL)
+		return;
+	r = payments_service_open(d->paysvc, d, d->chain, payments_chain_sign_signer, d->wallet, webhooks_post_curl, 0);
+	if (r != 0)
+		log_warn("payments stay unavailable: %s", coffer_err_msg(r));
+}
+
+void
+daemon_close_payments(struct daemon *d)
+{
+	if (d->paysvc == NULL)
+		return;
+	__atomic_store_n(&d->payments_closing, 1, __ATOMIC_RELEASE);
+	payments_service_close(d->paysvc, d);
+	__atomic_store_n(&d->payments_closing, 0, __ATOMIC_RELEASE);
+}
+
 int
 daemon_open_store(struct daemon *d, char *err, size_t errsize, const uint8_t key[STORE_KEY_LEN])
 {
@@ -145,6 +173,7 @@ daemon_open_store_with(struct daemon *d, char *err, size_t errsize, const uint8_
 	d->accounts = a;
 	d->state = WALLET_UNLOCKED;
 	rwunlock(d);
+	open_payments(d);
 	return 0;
 }
 
@@ -154,6 +183,7 @@ daemon_close_store(struct daemon *d, enum wallet_state next)
 	struct accounts *a;
 	struct store *s;
 
+	daemon_close_payments(d);	/* its worker and requests end before the store closes */
 	auth_detach_store(&d->auth);
 	wrlock(d);
 	if (d->syncer != NULL)

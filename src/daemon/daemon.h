@@ -31,6 +31,8 @@ struct accounts;
 struct syncer;
 struct store_address;
 struct payments;
+struct payments_service;
+struct chain;
 
 struct daemon {
 	const struct daemon_config *cfg;
@@ -42,6 +44,9 @@ struct daemon {
 	struct store *store;		/* NULL while locked */
 	struct accounts *accounts;	/* public descriptors; NULL while locked (with store) */
 	struct payments *payments;	/* payment engine (payments.h) over store; NULL when unavailable */
+	struct payments_service *paysvc;	/* opened with the store when set, with chain (cofferd; NULL in tests) */
+	struct chain *chain;		/* the backend payments use (owned by the syncer); NULL: no payments */
+	int payments_closing;		/* atomic: the service is closing, a waiting signature gives up */
 	enum wallet_state state;		/* the wallet as the signer reports it */
 	char tee[32];			/* TEE backend the signer reports ("none" without one) */
 	int64_t started_ms;
@@ -90,6 +95,12 @@ void daemon_store_release(struct daemon *d);
 /* A new address was handed out: the chain sync watches it from now on (no-op without a syncer). */
 void daemon_watch_address(struct daemon *d, const struct store_address *a);
 
+/*
+ * Close the payments service (d->paysvc) if open: d->payments withdrawn, its
+ * worker stopped. daemon_close_store does it first; cofferd also before the
+ * chain backend goes away at shutdown. No-op without a service.
+ */
+void daemon_close_payments(struct daemon *d);
 /* Publish (or withdraw, NULL) the payment engine for the routes (payments_service.h); takes the write lock. */
 void daemon_set_payments(struct daemon *d, struct payments *pm);
 

@@ -28,6 +28,7 @@
 #include "daemon/datadir.h"
 #include "daemon/http.h"
 #include "daemon/log.h"
+#include "daemon/payments_service.h"
 #include "daemon/syncer.h"
 #include "daemon/tls_selfsigned.h"
 #include "daemon/wallet.h"
@@ -136,6 +137,7 @@ main(int argc, char **argv)
 	static struct daemon d;
 	static struct wallet wallet;
 	static struct syncer syncer;
+	static struct payments_service paysvc;
 	struct chain *chain = NULL;
 	struct http_server http;
 	char err[1024], path[PATH_MAX], token[DATADIR_TOKEN_LEN + 1], url[128], signer[PATH_MAX];
@@ -206,6 +208,9 @@ main(int argc, char **argv)
 		die(1, NULL, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Payments open with the store at unlock when there is a backend (the syncer owns it). */
+	d.paysvc = &paysvc;
+	d.chain = chain;
 	if (syncer_start(&syncer, &d, chain) != 0)
 		die(1, NULL, "cannot start the background thread");
 	if ((r = http_start(&http, err, sizeof(err), &d)) != 0)
@@ -227,6 +232,12 @@ main(int argc, char **argv)
 	}
 	log_notice("%s received, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	http_stop(&http);
+	/* The payments worker stops before the syncer frees the chain backend (under w->mu, as at lock). */
+	if (pthread_mutex_lock(&wallet.mu) != 0)
+		abort();
+	daemon_close_payments(&d);
+	if (pthread_mutex_unlock(&wallet.mu) != 0)
+		abort();
 	syncer_stop(&syncer);
 	wallet_stop(&wallet);
 	daemon_free(&d);

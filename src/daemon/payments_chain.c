@@ -1,12 +1,15 @@
 /* cofferd's payments backend over a chain backend, the signer and the store (payments_chain.h). */
 #include "daemon/payments_chain.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "btc/descriptor.h"
 #include "common/err.h"
+#include "daemon/daemon.h"
 #include "daemon/wallet.h"
 #include "signer/client.h"
 
@@ -277,8 +280,31 @@ payments_chain_sign_signer(void *ctx, struct cbuf *out, const uint8_t *psbt, siz
 		return COFFER_ERR_SIGNER_UNAVAILABLE;
 	pass = passphrase != NULL ? client_secret_plain((const uint8_t *)passphrase, strlen(passphrase)) :
 	    client_secret_none();
-	if (pthread_mutex_lock(&w->mu) != 0)
-		abort();
+	/*
+	 * The caller holds the store's read lock; a lock or session end holds
+	 * w->mu while it waits for that lock to close the payments service: then
+	 * give up instead of waiting for w->mu (a deadlock otherwise).
+	 */
+	for (;;) {
+		struct timespec ts;
+
+		if (w->d != NULL && __atomic_load_n(&w->d->payments_closing, __ATOMIC_ACQUIRE))
+			return COFFER_ERR_WALLET_LOCKED;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if ((r = pthread_mutex_timedlock(&w->mu, &ts)) == 0)
+			break;
+		if (r != ETIMEDOUT)
+			abort();
+	}
+	if (!w->connected) {
+		pthread_mutex_unlock(&w->mu);
+		return COFFER_ERR_SIGNER_UNAVAILABLE;
+	}
 	r = client_sign_psbt(&w->client, out, &res, &pass, psbt, len);
 	if (pthread_mutex_unlock(&w->mu) != 0)
 		abort();

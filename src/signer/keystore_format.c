@@ -162,16 +162,6 @@ ks_payload_encode(uint8_t out[KS_PAYLOAD_LEN], const struct ks_secret *s)
 	memcpy(out + 3 + KS_ENTROPY_MAX, s->bip39_pass, plen);
 }
 
-static int
-all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	while (n-- > 0)
-		acc |= *p++;
-	return acc == 0;
-}
-
 int
 ks_payload_decode(struct ks_secret *s, const uint8_t in[KS_PAYLOAD_LEN])
 {
@@ -183,8 +173,8 @@ ks_payload_decode(struct ks_secret *s, const uint8_t in[KS_PAYLOAD_LEN])
 	s->entropy_len = 0;
 	if (elen < 16 || elen > KS_ENTROPY_MAX || elen % 4 != 0 || plen > KS_BIP39_PASS_MAX ||
 	    memchr(pass, 0, plen) != NULL ||
-	    !all_zero(in + 1 + elen, KS_ENTROPY_MAX - elen) ||
-	    !all_zero(pass + plen, KS_BIP39_PASS_MAX - plen))
+	    !secure_is_zero(in + 1 + elen, KS_ENTROPY_MAX - elen) ||
+	    !secure_is_zero(pass + plen, KS_BIP39_PASS_MAX - plen))
 		return COFFER_ERR_KS_MALFORMED;
 	memcpy(s->entropy, in + 1, elen);
 	s->entropy_len = elen;

@@ -35,6 +35,7 @@
 #include "btc/network.h"
 #include "btc/secp.h"
 #include "common/err.h"
+#include "common/numparse.h"
 #include "common/secmem.h"
 #include "signer/autounlock.h"
 #include "signer/client.h"
@@ -97,22 +98,11 @@ fail(const char *what, int code)
 	fprintf(stderr, "coffer-signer: %s: %s (%s)\n", what, coffer_err_msg(code), coffer_err_name(code));
 }
 
-/* Strict decimal in [lo, hi]. */
+/* Strict decimal in [lo, hi] (numparse.h). Returns 0 or -1. */
 static int
 parse_u32(uint32_t *out, const char *s, uint32_t lo, uint32_t hi)
 {
-	unsigned long v;
-	char *end;
-
-	*out = 0;
-	if (s[0] < '0' || s[0] > '9' || strlen(s) > 10)
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
+	return num_parse_u32(out, s, lo, hi) == 0 ? 0 : -1;
 }
 
 static int

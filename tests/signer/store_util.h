@@ -29,28 +29,32 @@ su_mkdtemp(char *buf, size_t size)
 	return buf;
 }
 
-/* Remove a scratch directory and the files in it (one level). */
+/* rm -rf dir (no symlinks are followed: lstat). */
 static inline void
 su_rmtree(const char *dir)
 {
 	char path[1024];
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 
 	if ((d = opendir(dir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			if (unlink(path) != 0)
-				rmdir(path);
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+				continue;	/* not one of ours: test trees are shallow */
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				su_rmtree(path);
+			else
+				(void)unlink(path);
 		}
 		closedir(d);
 	}
-	rmdir(dir);
+	(void)rmdir(dir);
 }
 
-/* Read dir/name whole into a malloc'd buffer; NULL when absent. */
+/* Read dir/name whole into a malloc'd, NUL-terminated buffer; NULL when absent. */
 static inline uint8_t *
 su_read(const char *dir, const char *name, size_t *len)
 {
@@ -68,6 +72,7 @@ su_read(const char *dir, const char *name, size_t *len)
 		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
+	p[n] = 0;
 	fclose(f);
 	*len = (size_t)n;
 	return p;
@@ -75,7 +80,7 @@ su_read(const char *dir, const char *name, size_t *len)
 
 /* Overwrite dir/name with p[n] (plainly: tests forge files with this). */
 static inline void
-su_write(const char *dir, const char *name, const uint8_t *p, size_t n)
+su_write(const char *dir, const char *name, const void *p, size_t n)
 {
 	char path[1024];
 	FILE *f;

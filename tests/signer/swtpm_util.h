@@ -45,7 +45,7 @@ swtpm_stop(struct swtpm *s)
 		s->pid = 0;
 	}
 	if (s->dir[0] != '\0')
-		eu_rmtree(s->dir);
+		su_rmtree(s->dir);
 	s->dir[0] = '\0';
 	for (i = 0; i < SWTPM_MAX; i++)
 		if (swtpm_live[i] == s)

@@ -108,19 +108,19 @@ fake_tsm_written(void *ctx, const char *entry)
 	uint8_t *in, *blob;
 	size_t n;
 
-	if ((in = eu_read(entry, "inblob", &n)) == NULL)
+	if ((in = su_read(entry, "inblob", &n)) == NULL)
 		return COFFER_ERR_TEE_DEVICE;
 	memcpy(f->inblob, in, n < 64 ? n : 64);
 	f->inlen = n;
-	eu_write(entry, "provider", f->provider, strlen(f->provider));
-	eu_write(entry, "generation", f->generation, strlen(f->generation));
+	su_write(entry, "provider", f->provider, strlen(f->provider));
+	su_write(entry, "generation", f->generation, strlen(f->generation));
 	blob = malloc(f->outlen);
 	memcpy(blob, f->outblob, f->outlen);
 	if (f->patch_off != 0 && n == 64)
 		memcpy(blob + f->patch_off, in, 64);
-	eu_write(entry, "outblob", blob, f->outlen);
+	su_write(entry, "outblob", blob, f->outlen);
 	if (f->aux != NULL)
-		eu_write(entry, "auxblob", f->aux, f->auxlen);
+		su_write(entry, "auxblob", f->aux, f->auxlen);
 	free(blob);
 	free(in);
 	return 0;
@@ -149,32 +149,32 @@ test_tsm_steps(void)
 	/* The same name twice: somebody else's entry, refused. */
 	CHECK_RC(evidence_tsm_open(entry, sizeof(entry), &env, "e1"), COFFER_ERR_TEE_DEVICE);
 	CHECK_OK(evidence_tsm_request(entry, data));
-	p = eu_read(entry, "inblob", &n);
+	p = su_read(entry, "inblob", &n);
 	CHECK(p != NULL && n == 64 && memcmp(p, data, 64) == 0);
 	free(p);
 	/* The kernel's side: nothing there yet. */
 	cbuf_init(&out, 0);
 	cbuf_init(&aux, 0);
 	CHECK_RC(evidence_tsm_collect(&out, &aux, entry, "sev_guest"), COFFER_ERR_TEE_DEVICE);
-	eu_write(entry, "provider", "sev_guest\n", 10);
-	eu_write(entry, "generation", "1\n", 2);
+	su_write(entry, "provider", "sev_guest\n", 10);
+	su_write(entry, "generation", "1\n", 2);
 	CHECK_RC(evidence_tsm_collect(&out, &aux, entry, "sev_guest"), COFFER_ERR_TEE_DEVICE);	/* no outblob */
-	eu_write(entry, "outblob", "", 0);
+	su_write(entry, "outblob", "", 0);
 	cbuf_reset(&out);
 	CHECK_RC(evidence_tsm_collect(&out, &aux, entry, "sev_guest"), COFFER_ERR_TEE_RESPONSE);	/* empty */
-	eu_write(entry, "outblob", report, rlen);
+	su_write(entry, "outblob", report, rlen);
 	cbuf_reset(&out);
 	CHECK_OK(evidence_tsm_collect(&out, &aux, entry, "sev_guest"));
 	CHECK(out.len == rlen && memcmp(out.p, report, rlen) == 0 && aux.len == 0);
 	cbuf_reset(&out);
 	CHECK_RC(evidence_tsm_collect(&out, &aux, entry, "tdx_guest"), COFFER_ERR_TEE_RESPONSE);
 	/* Another writer touched the entry: generation 2. */
-	eu_write(entry, "generation", "2\n", 2);
+	su_write(entry, "generation", "2\n", 2);
 	cbuf_reset(&out);
 	CHECK_RC(evidence_tsm_collect(&out, &aux, entry, "sev_guest"), COFFER_ERR_TEE_RACE);
 	cbuf_free(&out);
 	cbuf_free(&aux);
-	eu_rmtree(root);
+	su_rmtree(root);
 	free(report);
 }
 
@@ -196,7 +196,7 @@ test_snp_configfs(void)
 	eu_mkdtemp(root, sizeof(root), "snp");
 	eu_mkdirs(root, "sys/kernel/config/tsm/report");
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/sev-guest", "", 0);
+	su_write(root, "dev/sev-guest", "", 0);
 	memset(&env, 0, sizeof(env));
 	memset(&f, 0, sizeof(f));
 	env.root = root;
@@ -252,7 +252,7 @@ test_snp_configfs(void)
 	free(want);
 	free(table);
 	free(report);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- /dev/sev-guest ---------------------------------------------------------------------- */
@@ -363,7 +363,7 @@ test_sevguest(void)
 	CHECK(!b->present(&env));
 	CHECK_RC(b->get(&env, &out, data, nonce, sizeof(nonce)), COFFER_ERR_TEE_ABSENT);
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/sev-guest", "", 0);
+	su_write(root, "dev/sev-guest", "", 0);
 	CHECK(b->present(&env));
 	/* No configfs-tsm here: the ioctl; the host first wants a bigger certificate buffer. */
 	CHECK_OK(b->get(&env, &out, data, nonce, sizeof(nonce)));
@@ -394,7 +394,7 @@ test_sevguest(void)
 	cbuf_free(&out);
 	free(report);
 	free(table);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 static void
@@ -458,7 +458,7 @@ test_tdx_configfs(void)
 	CHECK(b != NULL && !b->present(&env));
 	eu_mkdirs(root, "sys/kernel/config/tsm/report");
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/tdx_guest", "", 0);
+	su_write(root, "dev/tdx_guest", "", 0);
 	CHECK(b->present(&env));
 	f.provider = "tdx_guest\n";
 	f.generation = "1\n";
@@ -478,7 +478,7 @@ test_tdx_configfs(void)
 	CHECK_RC(b->get(&env, &out, data, nonce, sizeof(nonce)), COFFER_ERR_TEE_RESPONSE);
 	cbuf_free(&out);
 	free(quote);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- Nitro /dev/nsm ---------------------------------------------------------------------- */
@@ -599,7 +599,7 @@ test_nsm(void)
 	f.resplen = rlen;
 	CHECK(b != NULL && !b->present(&env));
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/nsm", "", 0);
+	su_write(root, "dev/nsm", "", 0);
 	CHECK(b->present(&env));
 	CHECK_OK(b->get(&env, &out, data, nonce, sizeof(nonce)));
 	CHECK(f.reqlen == 142 && memcmp(f.req + 26, data, 64) == 0);
@@ -617,7 +617,7 @@ test_nsm(void)
 	cbuf_free(&out);
 	free(resp);
 	free(doc);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- Gramine /dev/attestation -------------------------------------------------------------- */
@@ -639,26 +639,26 @@ test_gramine(void)
 	env.root = root;
 	CHECK(b != NULL && !b->present(&env));
 	eu_mkdirs(root, "dev/attestation");
-	eu_write(root, "dev/attestation/attestation_type", "dcap", 4);
-	eu_write(root, "dev/attestation/quote", quote, qlen);
+	su_write(root, "dev/attestation/attestation_type", "dcap", 4);
+	su_write(root, "dev/attestation/quote", quote, qlen);
 	CHECK(b->present(&env));
 	cbuf_init(&out, EVIDENCE_MAX);
 	/* The recorded quote carries someone else's report data. */
 	CHECK_RC(b->get(&env, &out, data, nonce, sizeof(nonce)), COFFER_ERR_TEE_RESPONSE);
-	p = eu_read(root, "dev/attestation/user_report_data", &n);
+	p = su_read(root, "dev/attestation/user_report_data", &n);
 	CHECK(p != NULL && n == 64 && memcmp(p, data, 64) == 0);
 	free(p);
 	memcpy(quote + 368, data, 64);
-	eu_write(root, "dev/attestation/quote", quote, qlen);
+	su_write(root, "dev/attestation/quote", quote, qlen);
 	cbuf_reset(&out);
 	CHECK_OK(b->get(&env, &out, data, nonce, sizeof(nonce)));
 	CHECK(out.len == qlen && memcmp(out.p, quote, qlen) == 0);
-	eu_write(root, "dev/attestation/attestation_type", "none\n", 5);
+	su_write(root, "dev/attestation/attestation_type", "none\n", 5);
 	cbuf_reset(&out);
 	CHECK_RC(b->get(&env, &out, data, nonce, sizeof(nonce)), COFFER_ERR_TEE_DEVICE);
 	cbuf_free(&out);
 	free(quote);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- lookup and detection --------------------------------------------------------------------- */
@@ -689,9 +689,9 @@ test_detect(void)
 		eu_mkdirs(root, "dev/attestation");
 		eu_mkdirs(root, "sys/kernel/config/tsm/report");
 		if (cases[i].file != NULL)
-			eu_write(root, cases[i].file, "", 0);
+			su_write(root, cases[i].file, "", 0);
 		CHECK_STREQ(evidence_detect(&env)->name, cases[i].want);
-		eu_rmtree(root);
+		su_rmtree(root);
 	}
 	CHECK(evidence_backend_find("azure-cvm") == &evidence_backend_azure);
 	CHECK(evidence_backend_find("sgx") == NULL && evidence_backend_find(NULL) == NULL);

@@ -231,7 +231,7 @@ test_snp_seal(void)
 	cbuf_init(&blob, SEAL_BLOB_MAX);
 	CHECK_RC(b.seal(b.ctx, &blob, secret, sizeof(secret)), COFFER_ERR_UNSUPPORTED);	/* no device */
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/sev-guest", "", 0);
+	su_write(root, "dev/sev-guest", "", 0);
 	CHECK_OK(b.seal(b.ctx, &blob, secret, sizeof(secret)));
 	CHECK(fw.last_fields == SEAL_SNP_FIELDS_DEFAULT);
 	CHECK(blob.len == 8 + 1 + 8 + 4 + 8 + 24 + 32 + 16);
@@ -261,7 +261,7 @@ test_snp_seal(void)
 	fw.status = 0;
 	CHECK_OK(b.unseal(b.ctx, out, sizeof(out), &outlen, blob.p, blob.len));
 	cbuf_free(&blob);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- auto-unlock file ------------------------------------------------------------------------ */
@@ -289,7 +289,7 @@ test_autounlock(void)
 	cfg.env = &env;
 	seal_backend_snp(&b, &cfg);
 	eu_mkdirs(root, "dev");
-	eu_write(root, "dev/sev-guest", "", 0);
+	su_write(root, "dev/sev-guest", "", 0);
 	snprintf(dir, sizeof(dir), "%s/signer", root);
 	eu_mkdirs(root, "signer");
 
@@ -298,7 +298,7 @@ test_autounlock(void)
 	CHECK_RC(autounlock_enroll(dir, &none, (const uint8_t *)pass, strlen(pass)), COFFER_ERR_UNSUPPORTED);
 	CHECK_RC(autounlock_enroll(dir, &b, (const uint8_t *)pass, 0), COFFER_ERR_INVALID_ARG);
 	CHECK_OK(autounlock_enroll(dir, &b, (const uint8_t *)pass, strlen(pass)));
-	file = eu_read(dir, AUTOUNLOCK_FILE, &flen);
+	file = su_read(dir, AUTOUNLOCK_FILE, &flen);
 	CHECK(file != NULL && !contains(file, flen, "correct horse", 13));
 	CHECK_OK(autounlock_open(out, sizeof(out), &outlen, why, sizeof(why), dir, &b));
 	CHECK(outlen == strlen(pass) && memcmp(out, pass, outlen) == 0 && why[0] == '\0');
@@ -324,20 +324,20 @@ test_autounlock(void)
 	}
 	/* Tampering with the encrypted passphrase, or with the header it is bound to. */
 	free(file);
-	file = eu_read(dir, AUTOUNLOCK_FILE, &flen);
+	file = su_read(dir, AUTOUNLOCK_FILE, &flen);
 	file[flen - 3] ^= 1;
-	eu_write(dir, AUTOUNLOCK_FILE, file, flen);
+	su_write(dir, AUTOUNLOCK_FILE, file, flen);
 	CHECK_RC(autounlock_open(out, sizeof(out), &outlen, why, sizeof(why), dir, &b), COFFER_ERR_SEAL_MISMATCH);
 	CHECK(strstr(why, "altered") != NULL);
 	file[flen - 3] ^= 1;
-	eu_write(dir, AUTOUNLOCK_FILE, file, flen - 1);
+	su_write(dir, AUTOUNLOCK_FILE, file, flen - 1);
 	CHECK_RC(autounlock_open(out, sizeof(out), &outlen, why, sizeof(why), dir, &b), COFFER_ERR_SEAL_FOREIGN);
 	CHECK(strstr(why, "malformed") != NULL);
-	eu_write(dir, AUTOUNLOCK_FILE, file, flen);
+	su_write(dir, AUTOUNLOCK_FILE, file, flen);
 	CHECK_OK(autounlock_open(out, sizeof(out), &outlen, why, sizeof(why), dir, &b));
 	CHECK_RC(autounlock_open(out, 10, &outlen, why, sizeof(why), dir, &b), COFFER_ERR_TOO_LARGE);
 	free(file);
-	eu_rmtree(root);
+	su_rmtree(root);
 }
 
 /* --- Azure vTPM evidence against swtpm ------------------------------------------------------- */

@@ -95,8 +95,8 @@ test_gramine_binding(void)
 	eu_mkdtemp(dir, sizeof(dir), "teesigner");
 	eu_mkdtemp(root, sizeof(root), "teeroot");
 	eu_mkdirs(root, "dev/attestation");
-	eu_write(root, "dev/attestation/attestation_type", "dcap", 4);
-	eu_write(root, "dev/attestation/quote", quote, qlen);
+	su_write(root, "dev/attestation/attestation_type", "dcap", 4);
+	su_write(root, "dev/attestation/quote", quote, qlen);
 	snprintf(rootarg, sizeof(rootarg), "%s", root);
 	extra[0] = "--tee";
 	extra[1] = "sgx-gramine";
@@ -114,7 +114,7 @@ test_gramine_binding(void)
 	memset(nonce, 0x6e, sizeof(nonce));
 	CHECK_OK(evidence_binding(binding, NULL, st.unlock_pubkey, nonce, 32));
 	memcpy(quote + 368, binding, 64);
-	eu_write(root, "dev/attestation/quote", quote, qlen);
+	su_write(root, "dev/attestation/quote", quote, qlen);
 	CHECK_OK(client_attestation(&c, &at, nonce));
 	CHECK_STREQ(at.backend, "sgx-gramine");
 	CHECK(strstr(at.statement, "MRENCLAVE") != NULL && at.has_identity == 0);
@@ -141,7 +141,7 @@ test_gramine_binding(void)
 		    secp256k1_ec_pubkey_serialize(btc_secp(), id, &idlen, &pk, SECP256K1_EC_COMPRESSED) == 1);
 		CHECK_OK(evidence_binding(binding, id, st.unlock_pubkey, nonce, 32));
 		memcpy(quote + 368, binding, 64);
-		eu_write(root, "dev/attestation/quote", quote, qlen);
+		su_write(root, "dev/attestation/quote", quote, qlen);
 		CHECK_OK(client_attestation(&c, &at, nonce));
 		CHECK(at.has_identity == 1 && memcmp(at.identity_pubkey, id, 33) == 0);
 		CHECK(at.evidence.len == qlen && memcmp(at.evidence.p, quote, qlen) == 0);
@@ -149,7 +149,7 @@ test_gramine_binding(void)
 		/* The locked-form binding is no longer what the signer asks for. */
 		CHECK_OK(evidence_binding(binding, NULL, st.unlock_pubkey, nonce, 32));
 		memcpy(quote + 368, binding, 64);
-		eu_write(root, "dev/attestation/quote", quote, qlen);
+		su_write(root, "dev/attestation/quote", quote, qlen);
 		CHECK_RC(client_attestation(&c, &at, nonce), COFFER_ERR_TEE_RESPONSE);
 		cbuf_free(&at.evidence);
 		secure_wipe(seed, sizeof(seed));
@@ -159,8 +159,8 @@ test_gramine_binding(void)
 	finish(&c, pid);
 out:
 	free(quote);
-	eu_rmtree(dir);
-	eu_rmtree(root);
+	su_rmtree(dir);
+	su_rmtree(root);
 }
 
 /* Extend SHA-256 PCR `pcr` of the TPM at tcti. */
@@ -238,7 +238,7 @@ test_autounlock_tpm(void)
 	CHECK_OK(client_status(&c, &st));
 	CHECK(st.state == PROTO_STATE_LOCKED && strstr(st.note, "no tpm2 device") != NULL);
 	finish(&c, pid);
-	eu_rmtree(dir);
+	su_rmtree(dir);
 }
 
 static const struct test_case tests[] = {
