@@ -127,7 +127,8 @@ spawn(struct wallet *w, char *err, size_t errsize)
 	}
 	w->connected = 1;
 	set_end(w, 0);
-	snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none");
+	if (snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none") < 0)
+		d->tee[0] = '\0';
 	daemon_set_wallet_state(d, state_of(st.state));
 	log_info("signer %s (protocol %u) started: wallet %s, TEE %s", w->client.software,
 	    (unsigned int)w->client.version, daemon_wallet_state_name(state_of(st.state)), d->tee);
