@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 BUILD       ?= build
 CHECK_BUILD ?= build-check
+GCC_BUILD   ?= build-gcc-check
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 
@@ -40,6 +41,10 @@ check: setup
 		ctest --output-on-failure -j $(JOBS) | tee ctest.log
 	@echo "== vector cases run, per file (../shared/vectors)"
 	@sort $(CHECK_BUILD)/vectors.log 2>/dev/null | sed 's/^/  /' || true
+	@echo "== gcc build, warnings as errors (the compiler make run and make bench use)"
+	@CC=gcc cmake -S . -B $(GCC_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOFFER_WERROR=ON >/dev/null
+	@cmake --build $(GCC_BUILD) -j $(JOBS) -- --no-print-directory | grep -E 'warning:|error:' || true
+	@cmake --build $(GCC_BUILD) -j $(JOBS) >/dev/null
 	@tail -n 3 $(CHECK_BUILD)/ctest.log | grep -E 'tests passed' || true
 
 test: check
@@ -61,4 +66,4 @@ bench: build
 	@bash bench/run $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) build-fuzz
+	rm -rf $(BUILD) $(CHECK_BUILD) $(GCC_BUILD) build-fuzz

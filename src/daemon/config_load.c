@@ -37,13 +37,17 @@ static int
 locate(struct daemon_config *c, int r, const char *name, unsigned int line)
 {
 	char msg[sizeof(c->err)];
+	int n;
 
 	memcpy(msg, c->err, sizeof(msg));
 	msg[sizeof(msg) - 1] = '\0';
+	/* A long message is cut at the end: the prefix saying where stays. */
 	if (name != NULL)
-		snprintf(c->err, sizeof(c->err), "%s:%u: %s", name, line, msg);
+		n = snprintf(c->err, sizeof(c->err), "%s:%u: %s", name, line, msg);
 	else
-		snprintf(c->err, sizeof(c->err), "command line: %s", msg);
+		n = snprintf(c->err, sizeof(c->err), "command line: %s", msg);
+	if (n < 0)
+		c->err[0] = '\0';
 	return r;
 }
 

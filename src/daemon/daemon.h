@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 #include "daemon/metrics.h"
 #include "daemon/store.h"
+#include "signer/proto.h"
 
 enum wallet_state {
 	WALLET_NO_SIGNER = 0,		/* no signer connected */
@@ -48,7 +49,7 @@ struct daemon {
 	struct chain *chain;		/* the backend payments use (owned by the syncer); NULL: no payments */
 	int payments_closing;		/* atomic: the service is closing, a waiting signature gives up */
 	enum wallet_state state;		/* the wallet as the signer reports it */
-	char tee[32];			/* TEE backend the signer reports ("none" without one) */
+	char tee[PROTO_MAX_NAME + 1];	/* TEE backend the signer reports ("none" without one) */
 	int64_t started_ms;
 };
 

@@ -148,7 +148,8 @@ spawn(struct wallet *w, char *err, size_t errsize)
 	}
 	w->connected = 1;
 	set_end(w, 0);
-	snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none");
+	if (snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none") < 0)
+		d->tee[0] = '\0';
 	/* Unlocked counts only once the store is open (below). */
 	daemon_set_wallet_state(d, state_of(st.state) == WALLET_UNLOCKED ? WALLET_LOCKED : state_of(st.state));
 	log_info("signer %s (protocol %u) started: wallet %s, TEE %s", w->client.software,

@@ -19,8 +19,11 @@ command -v node >/dev/null || { echo "FAIL: node is needed" >&2; exit 1; }
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true	# cofferd stops its signer first: nothing writes into $tmp after
+	fi
+	rm -rf "$tmp" || true
 }
 trap cleanup EXIT
 pass='bad input suite passphrase'

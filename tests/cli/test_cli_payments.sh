@@ -18,8 +18,11 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	local p
+	exec 9>&- 2>/dev/null || true
+	# cofferd stops its signer before it exits: wait for it, so nothing writes into $tmp while it goes.
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$tmp" || true
 }
 trap cleanup EXIT
 fails=0 passes=0

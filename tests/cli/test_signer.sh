@@ -13,7 +13,12 @@ signer=${COFFER_SIGNER_BIN:?COFFER_SIGNER_BIN is not set}
 vec=$shared/vectors
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+# Wait for the signer after the kill, so nothing writes into $tmp while it goes.
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$tmp" || true
+}
 trap cleanup EXIT
 fails=0 passes=0
 

@@ -115,7 +115,7 @@ test_auth_token(void)
 		CHECK_MSG((tok[i] >= '0' && tok[i] <= '9') || (tok[i] >= 'a' && tok[i] <= 'f'), "char %zu", i);
 	snprintf(path, sizeof(path), "%s/%s", base, DATADIR_TOKEN_FILE);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == DATADIR_TOKEN_LEN + 1);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CHECK((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) < sizeof(tmp));
 	CHECK(access(tmp, F_OK) != 0);
 	/* Second start: the same token. */
 	CHECK_OK(datadir_auth_token(tok2, &created, err, sizeof(err), base));

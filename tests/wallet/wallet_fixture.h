@@ -43,8 +43,9 @@ fx_descriptor(char *out, size_t outsize, const struct bip32_key *master, uint32_
 	if ((r = bip32_account_path(path, purpose, BTC_REGTEST, 0)) == 0 &&
 	    (r = bip32_derive_path(k, master, path, 3)) == 0 &&
 	    (r = bip32_xpub_encode(xpub, k)) == 0 &&
-	    (r = bip32_path_format(pathstr, sizeof(pathstr), path, 3, 'h')) == 0)
-		snprintf(out, outsize, "%s[%s%s]%s/<0;1>/*%s", open, fphex, pathstr + 1, xpub, close);
+	    (r = bip32_path_format(pathstr, sizeof(pathstr), path, 3, 'h')) == 0 &&
+	    (size_t)snprintf(out, outsize, "%s[%s%s]%s/<0;1>/*%s", open, fphex, pathstr + 1, xpub, close) >= outsize)
+		r = COFFER_ERR_TOO_LARGE;
 	bip32_key_free(k);
 	return r;
 }
