@@ -290,7 +290,7 @@ daemon_sign_rate(CURL *c, const struct daemon_proc *d, double seconds)
 static double
 signer_sign_rate(double seconds, const char *parent)
 {
-	static const struct client_spawn_opts fast = { "regtest", NULL, 8192, 1 };
+	static const struct client_spawn_opts fast = { "regtest", NULL, 8192, 1, NULL, NULL, NULL, NULL };
 	struct proto_secret pw = client_secret_plain((const uint8_t *)PASS, strlen(PASS));
 	struct proto_secret none = client_secret_none();
 	char dir[64], addr[PROTO_MAX_ADDRESS + 1];

@@ -145,7 +145,7 @@ make_psbt(struct cbuf *out, const uint8_t seed[64], uint32_t purpose)
 static void
 start_signer(struct signer_client *c, char dir[256], const char *parent, const char *mnemonic)
 {
-	static const struct client_spawn_opts fast = { "regtest", NULL, 8192, 1 };
+	static const struct client_spawn_opts fast = { "regtest", NULL, 8192, 1, NULL, NULL, NULL, NULL };
 	struct proto_secret pw = client_secret_plain((const uint8_t *)"bench passphrase", 16);
 	struct proto_secret none = client_secret_none();
 	struct proto_secret mn = client_secret_plain((const uint8_t *)mnemonic, strlen(mnemonic));
@@ -269,7 +269,7 @@ line(const char *what, struct fig t, const struct fig *bare, const char *note)
 int
 main(int argc, char **argv)
 {
-	static const struct client_spawn_opts dflt = { "regtest", NULL, 0, 0 };
+	static const struct client_spawn_opts dflt = { "regtest", NULL, 0, 0, NULL, NULL, NULL, NULL };
 	int n = argc > 1 ? atoi(argv[1]) : 200, i, r, have_shm;
 	const char *parent = argc > 2 ? argv[2] : "/tmp";
 	struct proto_secret pw = client_secret_plain((const uint8_t *)"bench passphrase", 16);
