@@ -23,11 +23,16 @@ const MIN_RELAY_SAT_VB = 1n;
 const MAX_REPLACEMENTS = 100;
 export const START_TIME = 1700000000;
 
-/* A refusal as bitcoind words it: RPC code and reject reason. */
+/*
+ * A refusal as bitcoind words it: RPC code, message ("reason, details" as
+ * Core's TxValidationState::ToString) and the bare reject reason
+ * (testmempoolaccept's "reject-reason"; by default the message up to ", ").
+ */
 export class RejectError extends Error {
-	constructor(code, message) {
+	constructor(code, message, reason) {
 		super(message);
 		this.code = code;
+		this.reason = reason ?? message.split(', ')[0];
 	}
 }
 
@@ -142,8 +147,8 @@ export class Chain {
 			const o = tx.getOutput(i);
 			outputs.push({ script: o.script, amount: o.amount });
 		}
-		return { txid: tx.id, raw, tx, inputs, outputs, vsize: tx.vsize, weight: tx.weight,
-			size: raw.length, fee: 0n, faucet, height: 0, block: null };
+		return { txid: tx.id, wtxid: hashHex(sha256d(raw)), raw, tx, inputs, outputs, vsize: tx.vsize,
+			weight: tx.weight, size: raw.length, fee: 0n, faucet, height: 0, block: null };
 	}
 
 	index(e) {
@@ -295,17 +300,35 @@ export class Chain {
 
 	// ---- broadcast -------------------------------------------------------
 
-	/* Validate and accept a raw transaction; returns its txid or throws RejectError. */
-	broadcast(rawHex) {
+	/* Decode a raw transaction (hex) into an entry, or throw RejectError -22. */
+	decode(rawHex) {
 		if (typeof rawHex !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(rawHex))
 			throw new RejectError(-22, 'TX decode failed (not hex)');
-		const e = this.makeEntry(hex.decode(rawHex.toLowerCase()), false);
+		return this.makeEntry(hex.decode(rawHex.toLowerCase()), false);
+	}
+
+	/* Validate and accept a raw transaction; returns its txid or throws RejectError. */
+	broadcast(rawHex) {
+		const e = this.decode(rawHex);
 		const known = this.txs.get(e.txid);
 		if (known) {
 			if (known.height === 0)
 				return e.txid;	// already in the mempool: as bitcoind, not an error
 			throw new RejectError(-27, 'Transaction outputs already in utxo set');
 		}
+		const conflicts = this.validate(e);
+		for (const c of conflicts)
+			this.removeWithDescendants(c);
+		this.addEntry(e);
+		return e.txid;
+	}
+
+	/*
+	 * Every acceptance check of a new (unknown) entry, changing nothing: sets
+	 * e.fee and returns the mempool txids it replaces, or throws RejectError.
+	 * broadcast() and testmempoolaccept (lib/rpc.js) share it.
+	 */
+	validate(e) {
 		if (e.inputs.length === 0)
 			throw new RejectError(-26, 'bad-txns-vin-empty');
 		if (e.outputs.length === 0)
@@ -353,15 +376,15 @@ export class Chain {
 			verifyInputs(e.tx, prevouts);
 		} catch (err) {
 			if (err instanceof VerifyError)
-				throw new RejectError(-26, `mandatory-script-verify-flag-failed (${err.message})`);
+				{
+				const m = `mandatory-script-verify-flag-failed (${err.message})`;
+				throw new RejectError(-26, m, m);
+			}
 			throw err;
 		}
 		if (conflicts.size > 0)
 			this.checkReplacement(e, conflicts);
-		for (const c of conflicts)
-			this.removeWithDescendants(c);
-		this.addEntry(e);
-		return e.txid;
+		return conflicts;
 	}
 
 	/* BIP125 rules 1-5 (signalling, no new unconfirmed parents aside, fees, count). */
@@ -374,7 +397,8 @@ export class Chain {
 				evicted.add(d);
 		}
 		if (evicted.size > MAX_REPLACEMENTS)
-			throw new RejectError(-26, `too many potential replacements (${evicted.size} > ${MAX_REPLACEMENTS})`);
+			throw new RejectError(-26, `too many potential replacements (${evicted.size} > ${MAX_REPLACEMENTS})`,
+				'too many potential replacements');
 		for (const i of e.inputs)
 			if (evicted.has(i.txid))
 				throw new RejectError(-26, 'bad-txns-spends-conflicting-tx');

@@ -1,6 +1,7 @@
 // The double's bitcoind mode: a JSON-RPC subset over the same chain state,
-// enough for cofferd's bitcoind backend: node calls (getblockchaininfo,
-// estimatesmartfee, sendrawtransaction, getrawtransaction) and watch-only
+// enough for cofferd's bitcoind backend and the payment suites: node calls
+// (getblockchaininfo, estimatesmartfee, sendrawtransaction, getrawtransaction,
+// testmempoolaccept, getmempoolentry) and watch-only
 // descriptor wallets (createwallet, loadwallet, importdescriptors,
 // getaddressinfo, listtransactions, gettransaction). Simplifications: a
 // wallet sees every transaction touching its scripts whatever the import
@@ -64,6 +65,109 @@ function entry(ws, w, e) {
 		vout: first ? first.v : 0, ...ws.status(e), txid: e.txid, time: e.block ? e.block.time : 0 };
 }
 
+const toBtc = (sat) => Number(sat) / SAT;
+const MAX_PACKAGE_COUNT = 25;
+
+/* A fee rate argument in BTC/kvB (number or decimal string) → sat/kvB, as Core's ParseFeeRate. */
+function feeRateArg(v, dflt) {
+	if (v === undefined || v === null)
+		return dflt;
+	const n = typeof v === 'string' ? Number(v) : v;
+	if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+		throw new RpcError(-3, 'Invalid amount');
+	if (n >= 1)
+		throw new RpcError(-8, 'Fee rates larger than or equal to 1BTC/kvB are not accepted');
+	return BigInt(Math.round(n * SAT));
+}
+
+/*
+ * testmempoolaccept ["rawtx"] (maxfeerate): Core's answer for one transaction,
+ * from the same checks as a broadcast (Chain.validate) without changing the
+ * mempool: [{txid, wtxid, allowed, vsize, fees: {base, effective-feerate,
+ * effective-includes}}] when allowed, else [{txid, wtxid, allowed: false,
+ * reject-reason, reject-details?}]. As Core: inputs unknown or spent on chain
+ * are "missing-inputs" (no details), a transaction in the mempool is
+ * "txn-already-in-mempool" (same txid, other witness:
+ * "txn-same-nonwitness-data-in-mempool"), one in a block "txn-already-known",
+ * a fee over maxfeerate (default 0.10 BTC/kvB, 0 = no limit)
+ * "max-fee-exceeded". The double tests one transaction per call (no package
+ * validation: more than one is refused with -8).
+ */
+function testMempoolAccept(chain, rawtxs, maxfeerate) {
+	if (!Array.isArray(rawtxs))
+		throw new RpcError(-3, 'Expected type array, got ' + typeof rawtxs);
+	if (rawtxs.length < 1 || rawtxs.length > MAX_PACKAGE_COUNT)
+		throw new RpcError(-8, `Array must contain between 1 and ${MAX_PACKAGE_COUNT} transactions.`);
+	if (rawtxs.length > 1)
+		throw new RpcError(-8, 'the chain double tests one transaction per call (no package validation)');
+	const maxKvb = feeRateArg(maxfeerate, 10000000n);
+	let e;
+	try {
+		e = chain.decode(rawtxs[0]);
+	} catch (err) {
+		if (err instanceof RejectError)
+			throw new RpcError(-22, 'TX decode failed for tx 0. Make sure the tx has at least one input.');
+		throw err;
+	}
+	const out = { txid: e.txid, wtxid: e.wtxid };
+	const known = chain.txs.get(e.txid);
+	if (known) {
+		const reason = known.height !== 0 ? 'txn-already-known'
+			: known.wtxid === e.wtxid ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool';
+		return [{ ...out, allowed: false, 'reject-reason': reason, 'reject-details': reason }];
+	}
+	try {
+		chain.validate(e);
+	} catch (err) {
+		if (!(err instanceof RejectError))
+			throw err;
+		if (err.code === -25)
+			return [{ ...out, allowed: false, 'reject-reason': 'missing-inputs' }];
+		return [{ ...out, allowed: false, 'reject-reason': err.reason, 'reject-details': err.message }];
+	}
+	if (maxKvb > 0n && e.fee > maxKvb * BigInt(e.vsize) / 1000n)
+		return [{ ...out, allowed: false, 'reject-reason': 'max-fee-exceeded' }];
+	return [{ ...out, allowed: true, vsize: e.vsize, fees: { base: toBtc(e.fee),
+		'effective-feerate': toBtc(e.fee * 1000n / BigInt(e.vsize)), 'effective-includes': [e.wtxid] } }];
+}
+
+/* In-mempool ancestors (parents first found) of a mempool entry, itself excluded. */
+function ancestors(chain, e, out = new Set()) {
+	for (const i of e.inputs) {
+		const p = chain.txs.get(i.txid);
+		if (!e.faucet && p && p.height === 0 && !out.has(p.txid)) {
+			out.add(p.txid);
+			ancestors(chain, p, out);
+		}
+	}
+	return out;
+}
+
+/*
+ * getmempoolentry txid: Core's fields vsize, weight, time, height,
+ * descendant/ancestor counts and sizes, wtxid, fees {base, modified, ancestor,
+ * descendant}, depends, spentby, bip125-replaceable, unbroadcast; -5 when the
+ * transaction is not in the mempool (unknown, or in a block).
+ */
+function mempoolEntry(chain, txid) {
+	const e = chain.txs.get(txid);
+	if (!e || e.height !== 0)
+		throw new RpcError(-5, 'Transaction not in mempool');
+	const anc = [...ancestors(chain, e)].map((t) => chain.txs.get(t));
+	const desc = [...chain.descendants(txid)].map((t) => chain.txs.get(t));
+	const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0n);
+	const depends = [...new Set(e.faucet ? [] : e.inputs.map((i) => i.txid))]
+		.filter((t) => chain.txs.get(t)?.height === 0);
+	const spentby = [...new Set(e.outputs.map((o, v) => chain.spends.get(`${txid}:${v}`)).filter(Boolean))];
+	const replaceable = [e, ...anc].some((x) => x.inputs.some((i) => i.sequence < 0xfffffffe));
+	return { vsize: e.vsize, weight: e.weight, time: chain.tip.time, height: chain.tip.height,
+		descendantcount: desc.length + 1, descendantsize: e.vsize + desc.reduce((a, x) => a + x.vsize, 0),
+		ancestorcount: anc.length + 1, ancestorsize: e.vsize + anc.reduce((a, x) => a + x.vsize, 0),
+		wtxid: e.wtxid, fees: { base: toBtc(e.fee), modified: toBtc(e.fee), ancestor: toBtc(e.fee + sum(anc, (x) => x.fee)),
+			descendant: toBtc(e.fee + sum(desc, (x) => x.fee)) },
+		depends, spentby, 'bip125-replaceable': replaceable, unbroadcast: false };
+}
+
 const METHODS = {
 	getblockchaininfo: (ws) => ({ chain: 'regtest', blocks: ws.chain.tip.height, headers: ws.chain.tip.height,
 		bestblockhash: ws.chain.tip.hash, difficulty: 4.656542373906925e-10 }),
@@ -84,6 +188,8 @@ const METHODS = {
 			throw e;
 		}
 	},
+	testmempoolaccept: (ws, w, [rawtxs, maxfeerate]) => testMempoolAccept(ws.chain, rawtxs, maxfeerate),
+	getmempoolentry: (ws, w, [txid]) => mempoolEntry(ws.chain, txid),
 	getrawtransaction: (ws, w, [txid, verbose]) => {
 		const e = ws.chain.txs.get(txid);
 		if (!e)
