@@ -8,162 +8,14 @@
  * afterwards; skipped with a message otherwise). Plus options, the config
  * mapping and scripted bad replies. Recorded replies: test_chain_parse.c.
  */
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <time.h>
-
 #include "harness.h"
+#include "bitcoind_util.h"
 #include "chaind_util.h"
 
 #include "common/err.h"
-#include "daemon/chain_bitcoind_int.h"
 #include "daemon/chain_config.h"
 
-static pid_t node_pid = -1;
-static char datadir[256];
-static char cookie[320];
-static char url[64];
-static struct chain_http rpc_http;
-static int node_up;
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t al = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &al) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
-/* One RPC from the test itself (miner wallet, generate); returns the result or NULL. */
-static json_t *
-node_rpc(const char *wallet, const char *method, const char *params)
-{
-	struct chain_http_resp r;
-	char path[128], body[2048], msg[256];
-	json_t *res = NULL;
-	int64_t code;
-
-	snprintf(path, sizeof(path), wallet ? "/wallet/%s" : "/", wallet ? wallet : "");
-	snprintf(body, sizeof(body), "{\"jsonrpc\":\"1.0\",\"id\":\"t\",\"method\":\"%s\",\"params\":%s}", method, params);
-	{
-		uint8_t buf[BITCOIND_COOKIE_MAX];
-		char line[BITCOIND_COOKIE_MAX];
-		ssize_t n;
-		int fd = open(cookie, O_RDONLY);
-
-		if (fd < 0)
-			return NULL;
-		n = read(fd, buf, sizeof(buf));
-		close(fd);
-		if (n <= 0 || bitcoind_parse_cookie(line, sizeof(line), buf, (size_t)n) != 0 ||
-		    chain_http_set_userpwd(&rpc_http, line, strlen(line)) != 0)
-			return NULL;
-	}
-	if (chain_http_request(&rpc_http, &r, "POST", path, "application/json", (const uint8_t *)body,
-	    strlen(body)) != 0)
-		return NULL;
-	if (bitcoind_parse_reply(&res, &code, msg, sizeof(msg), r.body.p, r.body.len) != 0) {
-		fprintf(stderr, "bitcoind %s: %s\n", method, msg);
-		res = NULL;
-	}
-	chain_http_resp_free(&r);
-	return res;
-}
-
-static void
-rm_rf(const char *path)
-{
-	char cmd[512];
-
-	if (path[0] == '\0' || strncmp(path, "/tmp/", 5) != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", path);
-}
-
-static int
-node_start(const char *bin)
-{
-	char a_datadir[300], a_rpcport[32], a_port[32];
-	struct chain_opts o;
-	int rpcport = free_port(), p2p = free_port(), i;
-	json_t *res;
-
-	snprintf(datadir, sizeof(datadir), "/tmp/coffer-bitcoind-XXXXXX");
-	if (mkdtemp(datadir) == NULL || rpcport < 0 || p2p < 0)
-		return -1;
-	snprintf(a_datadir, sizeof(a_datadir), "-datadir=%s", datadir);
-	snprintf(a_rpcport, sizeof(a_rpcport), "-rpcport=%d", rpcport);
-	snprintf(a_port, sizeof(a_port), "-port=%d", p2p);
-	snprintf(cookie, sizeof(cookie), "%s/regtest/.cookie", datadir);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", rpcport);
-	if ((node_pid = fork()) < 0)
-		return -1;
-	if (node_pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		dup2(devnull, 1);
-		execl(bin, bin, "-regtest", a_datadir, a_rpcport, a_port, "-listen=0", "-server=1",
-		    "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-fallbackfee=0.0002", "-printtoconsole=0",
-		    "-discover=0", "-dnsseed=0", (char *)NULL);
-		_exit(127);
-	}
-	memset(&o, 0, sizeof(o));
-	o.url = url;
-	if (chain_http_init(&rpc_http, &o) != 0)
-		return -1;
-	/* Wait for the node to answer (start-up, not a timing assertion). */
-	for (i = 0; i < 600; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		int st;
-
-		if (waitpid(node_pid, &st, WNOHANG) == node_pid) {
-			node_pid = -1;
-			fprintf(stderr, "bitcoind exited during start-up\n");
-			return -1;
-		}
-		if ((res = node_rpc(NULL, "getblockchaininfo", "[]")) != NULL) {
-			json_decref(res);
-			return 0;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static void
-node_stop(void)
-{
-	json_t *res;
-	int st;
-
-	if (node_pid > 0) {
-		if ((res = node_rpc(NULL, "stop", "[]")) != NULL)
-			json_decref(res);
-		else
-			kill(node_pid, SIGTERM);
-		while (waitpid(node_pid, &st, 0) < 0 && errno == EINTR)
-			;
-	}
-	node_pid = -1;
-	if (rpc_http.base != NULL)
-		chain_http_free(&rpc_http);
-	rm_rf(datadir);
-	datadir[0] = '\0';
-}
+static struct btcnode real;
 
 static struct chain *
 backend(void)
@@ -173,8 +25,8 @@ backend(void)
 
 	memset(&o, 0, sizeof(o));
 	o.network = BTC_REGTEST;
-	o.url = url;
-	o.rpc_cookie_file = cookie;
+	o.url = real.url;
+	o.rpc_cookie_file = real.cookie;
 	return chain_bitcoind_new(&c, &o) == 0 ? c : NULL;
 }
 
@@ -187,17 +39,6 @@ find_utxo(const struct chain_sync_result *r, uint32_t d, uint32_t i)
 		if (r->utxos[k].desc == d && r->utxos[k].index == i)
 			return &r->utxos[k];
 	return NULL;
-}
-
-static void
-mine(int n, const char *addr)
-{
-	char p[256];
-	json_t *res;
-
-	snprintf(p, sizeof(p), "[%d, \"%s\"]", n, addr);
-	CHECK((res = node_rpc(NULL, "generatetoaddress", p)) != NULL);
-	json_decref(res);
 }
 
 /* Where the scenario runs: a real node, or the chain double's RPC mode. */
@@ -348,21 +189,16 @@ scenario(const struct node *n, uint8_t seed)
 
 /* ---- a real node ---- */
 
-static char miner[100];
-
 static void
 real_fund(const char *addr, int64_t sat)
 {
-	char p[256];
-
-	snprintf(p, sizeof(p), "[\"%s\", %lld.%08lld]", addr, (long long)(sat / 100000000), (long long)(sat % 100000000));
-	json_decref(node_rpc("miner", "sendtoaddress", p));
+	CHECK(btcnode_send(&real, NULL, addr, sat) == 0);
 }
 
 static void
 real_mine(int n)
 {
-	mine(n, miner);
+	CHECK(btcnode_generate(&real, n) == 0);
 }
 
 static void
@@ -370,28 +206,19 @@ test_real_node(void)
 {
 	const char *bin = getenv("COFFER_BITCOIND");
 	struct node n = { backend, real_fund, real_mine, 101 };
-	json_t *res;
 
 	if (bin == NULL || bin[0] == '\0') {
 		printf("SKIPPED real-node suite: set COFFER_BITCOIND=/path/to/bitcoind to run it "
 		    "(the same scenario runs against the chain double's RPC mode in double_node)\n");
 		return;
 	}
-	CHECK(node_start(bin) == 0);
-	if (node_pid <= 0) {
-		node_stop();
+	if (btcnode_start(&real, bin) != 0) {
+		CHECK_MSG(0, "bitcoind did not start");
+		btcnode_stop(&real);
 		return;
 	}
-	node_up = 1;
-	/* A miner wallet with keys, on the node side. */
-	json_decref(node_rpc(NULL, "createwallet", "[\"miner\"]"));
-	CHECK((res = node_rpc("miner", "getnewaddress", "[]")) != NULL);
-	snprintf(miner, sizeof(miner), "%s", json_string_value(res) ? json_string_value(res) : "");
-	json_decref(res);
-	mine(101, miner);
 	scenario(&n, 11);
-	node_stop();
-	node_up = 0;
+	btcnode_stop(&real);
 }
 
 /* ---- the chain double's bitcoind mode ---- */
