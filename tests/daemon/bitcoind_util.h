@@ -175,6 +175,19 @@ btcnode_attach_double(struct btcnode *n, const char *url)
 	return btcnode_http(n);
 }
 
+/* A second handle on the same endpoint (another thread's: a curl handle is not shared). Returns 0 or -1. */
+static inline int
+btcnode_clone(struct btcnode *dst, const struct btcnode *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->pid = -1;
+	memcpy(dst->cookie, src->cookie, sizeof(dst->cookie));
+	memcpy(dst->userpwd, src->userpwd, sizeof(dst->userpwd));
+	memcpy(dst->url, src->url, sizeof(dst->url));
+	memcpy(dst->miner, src->miner, sizeof(dst->miner));
+	return btcnode_http(dst);
+}
+
 static inline void
 btcnode_rm_rf(const char *path)
 {
