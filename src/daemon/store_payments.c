@@ -104,8 +104,8 @@ finish(struct store *s, int r)
 	return r != 0 ? r : COFFER_ERR_STORE;
 }
 
-static int
-event_insert(struct store *s, struct store_event *e)
+int
+store_event_insert_locked(struct store *s, struct store_event *e)
 {
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE;
@@ -609,7 +609,7 @@ store_payment_update(struct store *s, const char *id, const struct store_pay_upd
 	if (r == 0 && u->event != NULL) {
 		struct store_event e = *u->event;
 
-		r = event_insert(s, &e);
+		r = store_event_insert_locked(s, &e);
 	}
 out:
 	sqlite3_finalize(st);
@@ -625,7 +625,7 @@ store_event_append(struct store *s, struct store_event *e)
 
 	lock(s);
 	if ((r = exec(s, "BEGIN IMMEDIATE")) == 0)
-		r = finish(s, event_insert(s, e));
+		r = finish(s, store_event_insert_locked(s, e));
 	unlock(s);
 	return r;
 }
