@@ -35,6 +35,15 @@ payments_init(struct payments *pm, struct store *store, const struct payments_ba
 	}
 	if (pthread_mutex_init(&pm->mu, NULL) != 0)
 		return COFFER_ERR_INTERNAL;
+	if (pthread_mutex_init(&pm->bcast_mu, NULL) != 0) {
+		pthread_mutex_destroy(&pm->mu);
+		return COFFER_ERR_INTERNAL;
+	}
+	if (pthread_cond_init(&pm->bcast_cv, NULL) != 0) {
+		pthread_mutex_destroy(&pm->bcast_mu);
+		pthread_mutex_destroy(&pm->mu);
+		return COFFER_ERR_INTERNAL;
+	}
 	return 0;
 }
 
@@ -44,6 +53,8 @@ payments_free(struct payments *pm)
 	if (pm == NULL || pm->store == NULL)
 		return;
 	pthread_mutex_destroy(&pm->mu);
+	pthread_cond_destroy(&pm->bcast_cv);
+	pthread_mutex_destroy(&pm->bcast_mu);
 	memset(pm, 0, sizeof(*pm));
 }
 
@@ -233,8 +244,75 @@ payments_fail(struct payments *pm, const char *id, int from, const char *reason,
 	return 0;
 }
 
+/* Payments some thread is broadcasting (struct payments.sending): one, and a replacement's parent. */
+struct payments_sending {
+	char id[2][STORE_PAY_ID_LEN + 1];
+	struct payments_sending *next;
+};
+
+static int
+sending(const struct payments *pm, const char *id)
+{
+	const struct payments_sending *s;
+
+	if (id[0] == '\0')
+		return 0;
+	for (s = pm->sending; s != NULL; s = s->next)
+		if (strcmp(s->id[0], id) == 0 || strcmp(s->id[1], id) == 0)
+			return 1;
+	return 0;
+}
+
+static int broadcast_one(struct payments *pm, const char *id, int64_t now);
+
+/*
+ * One broadcast per payment at a time, and none of a replacement's parent
+ * while the replacement is being sent. Without this, a request and reconcile
+ * could both send a `signed` payment: if the node refused one (the payment is
+ * then failed, its coins released) and accepted the other, a "failed" payment
+ * would be paid and a client retrying with a new key would pay twice. And
+ * reconcile, finding a parent gone from the node's mempool the moment its
+ * replacement got in (before the parent is marked replaced), would send the
+ * parent again, have it refused, and fail it although its replacement pays.
+ * A second caller waits, then reads the status the first one left.
+ */
 int
 payments_broadcast(struct payments *pm, const char *id, int64_t now)
+{
+	struct payments_sending me;
+	struct payments_sending **pp;
+	struct store_payment p;
+	int r;
+
+	memset(&me, 0, sizeof(me));
+	snprintf(me.id[0], sizeof(me.id[0]), "%s", id);
+	if (store_payment_get(pm->store, &p, id) == 0) {
+		if (strcmp(p.kind, "bump") == 0 || strcmp(p.kind, "cancel") == 0)
+			snprintf(me.id[1], sizeof(me.id[1]), "%s", p.parent_id);
+		store_payment_clear(&p);
+	}
+	if (pthread_mutex_lock(&pm->bcast_mu) != 0)
+		abort();
+	while (sending(pm, me.id[0]) || sending(pm, me.id[1]))
+		pthread_cond_wait(&pm->bcast_cv, &pm->bcast_mu);
+	me.next = pm->sending;
+	pm->sending = &me;
+	pthread_mutex_unlock(&pm->bcast_mu);
+	r = broadcast_one(pm, id, now);
+	if (pthread_mutex_lock(&pm->bcast_mu) != 0)
+		abort();
+	for (pp = &pm->sending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == &me) {
+			*pp = me.next;
+			break;
+		}
+	pthread_cond_broadcast(&pm->bcast_cv);
+	pthread_mutex_unlock(&pm->bcast_mu);
+	return r;
+}
+
+static int
+broadcast_one(struct payments *pm, const char *id, int64_t now)
 {
 	struct store_payment p;
 	struct store_pay_update u;

@@ -80,6 +80,10 @@ struct payments {
 	pthread_mutex_t mu;		/* one build-and-reserve at a time */
 	uint64_t seed;			/* 0: fresh randomness (tests set it) */
 	int64_t boot_seq;		/* the newest payment when payments_init ran */
+	/* Payments being broadcast right now: one caller per payment (a request and reconcile never both). */
+	pthread_mutex_t bcast_mu;
+	pthread_cond_t bcast_cv;
+	struct payments_sending *sending;
 };
 
 /* A payment request, validated (payments_json.c parses one from JSON). */
