@@ -298,9 +298,22 @@ check_balance(json_t *pays)
 			done = 1;
 		else
 			usleep(WAIT_US);
-		if (!done && r == WAIT_ROUNDS - 1)
+		if (!done && r == WAIT_ROUNDS - 1) {
+			json_t *u = NULL;
+			char *dump;
+
 			CHECK_MSG(0, "balance: confirmed %lld unconfirmed %lld, expected %lld", (long long)jint(j,
 			    "confirmed_sat"), (long long)jint(j, "unconfirmed_sat"), (long long)want);
+			/* What the daemon holds, for the log. */
+			proc_http(&u, &d, "GET", "/v1/wallet/utxos", NULL);
+			if ((dump = json_dumps(u, JSON_COMPACT)) != NULL)
+				fprintf(stderr, "utxos: %s\n", dump);
+			free(dump);
+			json_decref(u);
+			dump = json_dumps(pays, JSON_COMPACT);
+			fprintf(stderr, "payments: %s\n", dump != NULL ? dump : "");
+			free(dump);
+		}
 		json_decref(j);
 		j = NULL;
 	}

@@ -151,8 +151,10 @@ proxy_on_send(struct rpc_proxy *x, const char *hex)
 		if (!proxy_test(x, &probe, hex))
 			x->errors++;
 		else if (!probe.allowed && strcmp(probe.reason, "txn-already-in-mempool") != 0 &&
-		    strcmp(probe.reason, "txn-already-known") != 0)
+		    strcmp(probe.reason, "txn-already-known") != 0) {
 			x->bad_rebroadcast++;
+			fprintf(stderr, "proxy: %s sent again (%d), testmempoolaccept: %s\n", txid, t->sends, probe.reason);
+		}
 		return 0;
 	}
 	if (x->n_tx == PROXY_MAX_TX) {

@@ -252,6 +252,19 @@ scenarios(const char *type)
 		    jint(res, "confirmations") >= 1);
 		json_decref(res);
 	}
+	/* A payment marked failed was never paid: its transaction is nowhere on the node. */
+	json_array_foreach(pays, i, p)
+		if (strcmp(jstr(p, "status"), "failed") == 0) {
+			char prm[96], msg[256];
+			json_t *res = NULL;
+			int64_t ec;
+
+			snprintf(prm, sizeof(prm), "[\"%s\", true]", jstr(p, "txid"));
+			CHECK_MSG(btcnode_call(B->node, &res, &ec, msg, sizeof(msg), NULL, "getrawtransaction", prm) ==
+			    BITCOIND_RPC_ERROR && ec == -5, "failed payment %s: its transaction reached the node",
+			    jstr(p, "id"));
+			json_decref(res);
+		}
 	check_balance(pays);
 	check_webhooks(pays);
 	json_decref(pays);
@@ -290,8 +303,11 @@ run_suite(const struct backend *b, const char *type)
 		CHECK_MSG(0, "the webhook receiver did not start");
 	if (up && (up = start_daemon() == 0) == 0)
 		CHECK_MSG(0, "cofferd did not start");
-	if (up)
+	if (up) {
 		scenarios(type);
+		/* cofferd stops its signer on the way out: let it, before the folder goes. */
+		CHECK(proc_daemon_stop(&d, 0) == 0);
+	}
 	proc_daemon_cleanup(&d);
 	whrx_stop(&rx);
 	/* Nothing the proxy saw went wrong. */
