@@ -8,7 +8,8 @@
  *   payment), a broadcast refusal (payment failed), confirmation, and a
  *   balance that reconciles with what the chain holds;
  *   webhook delivery to a local receiver that checks every signature
- *   (webhook_rx.h): payment.sent, .replaced, .failed, .confirmed;
+ *   (webhook_rx.h): payment.sent, .replaced, .failed, .confirmed, and
+ *   payment.received for each funding transaction (none for our own);
  *   every transaction Coffer broadcasts goes first to the node's
  *   testmempoolaccept (rpc_proxy.h, between cofferd and the node) and must be
  *   allowed, with the fee the daemon recorded and a vsize within its
@@ -109,7 +110,7 @@ scenarios(const char *type)
 		CHECK(proc_http(&j, &d, "POST", "/v1/wallet/addresses", "{}") == 201);
 		snprintf(addr, sizeof(addr), "%s", jstr(j, "address"));
 		json_decref(j);
-		CHECK(B->fund(addr, COIN_SAT) == 0);
+		CHECK(B->fund(fund_tx[k], addr, COIN_SAT) == 0);
 	}
 	CHECK(B->mine(1) == 0);
 	sync_now();
@@ -322,11 +323,9 @@ static struct chaind DD;
 static struct btcnode dbl;
 
 static int
-double_fund(const char *addr, int64_t sat)
+double_fund(char txid[65], const char *addr, int64_t sat)
 {
-	char t[65];
-
-	return chaind_faucet(&DD, t, addr, sat);
+	return chaind_faucet(&DD, txid, addr, sat);
 }
 
 static int
@@ -359,9 +358,9 @@ test_double(void)
 static struct btcnode real;
 
 static int
-real_fund(const char *addr, int64_t sat)
+real_fund(char txid[65], const char *addr, int64_t sat)
 {
-	return btcnode_send(&real, NULL, addr, sat);
+	return btcnode_send(&real, txid, addr, sat);
 }
 
 static int

@@ -105,7 +105,10 @@ whrx_record(struct whrx *rx, const char *body, size_t len)
 	snprintf(e->type, sizeof(e->type), "%s", (s = json_string_value(json_object_get(j, "type"))) ? s : "");
 	snprintf(e->payment_id, sizeof(e->payment_id), "%s", (s = json_string_value(json_object_get(pay, "id"))) ? s : "");
 	snprintf(e->status, sizeof(e->status), "%s", (s = json_string_value(json_object_get(pay, "status"))) ? s : "");
-	snprintf(e->txid, sizeof(e->txid), "%s", (s = json_string_value(json_object_get(pay, "txid"))) ? s : "");
+	/* A sent payment's events carry "payment"; an incoming payment's carry "received". */
+	if ((s = json_string_value(json_object_get(pay, "txid"))) == NULL)
+		s = json_string_value(json_object_get(json_object_get(j, "received"), "txid"));
+	snprintf(e->txid, sizeof(e->txid), "%s", s != NULL ? s : "");
 	json_decref(j);
 }
 
@@ -188,6 +191,20 @@ whrx_has(struct whrx *rx, const char *type, const char *id)
 	pthread_mutex_lock(&rx->mu);
 	for (i = 0; i < rx->n && !found; i++)
 		found = strcmp(rx->ev[i].type, type) == 0 && (id == NULL || strcmp(rx->ev[i].payment_id, id) == 0);
+	pthread_mutex_unlock(&rx->mu);
+	return found;
+}
+
+/* Was an event of this type about transaction txid delivered? */
+static inline int
+whrx_has_txid(struct whrx *rx, const char *type, const char *txid)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&rx->mu);
+	for (i = 0; i < rx->n && !found; i++)
+		found = strcmp(rx->ev[i].type, type) == 0 && strcmp(rx->ev[i].txid, txid) == 0;
 	pthread_mutex_unlock(&rx->mu);
 	return found;
 }
