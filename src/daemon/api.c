@@ -105,6 +105,7 @@ api_status_for(int code)
 	case COFFER_ERR_SIGNER_DIR:
 	case COFFER_ERR_SIGNER_BUSY:
 	case COFFER_ERR_PAY_UNAVAILABLE:
+	case COFFER_ERR_PAY_NOT_SYNCED:
 		return 503;
 	/* Our own failures: never the client's fault. */
 	case COFFER_ERR_INTERNAL:

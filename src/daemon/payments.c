@@ -77,12 +77,14 @@ payments_load_coins(struct payments *pm, struct pay_utxo **u, size_t *n)
 
 	*u = NULL;
 	*n = 0;
-	if ((r = pm->be->utxos(pm->be->ctx, u, n)) != 0)
+	/*
+	 * Reservations first: a coin released meanwhile (its payment confirmed and
+	 * the chain view no longer lists it) is then absent from the coins read next.
+	 */
+	if ((r = store_reserved_inputs(pm->store, &res, &nres)) != 0)
 		return r;
-	if ((r = store_reserved_inputs(pm->store, &res, &nres)) != 0) {
-		free(*u);
-		*u = NULL;
-		*n = 0;
+	if ((r = pm->be->utxos(pm->be->ctx, u, n)) != 0) {
+		free(res);
 		return r;
 	}
 	if (nres > 1)

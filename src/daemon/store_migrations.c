@@ -135,6 +135,11 @@ static const struct store_migration migrations[] = {
 	  "  height INTEGER NOT NULL CHECK (height >= 0),"
 	  "  PRIMARY KEY (txid, vout)"
 	  ") WITHOUT ROWID;" },
+	{ 4,
+	  /* Which wallet account a coin belongs to (payments spend from the store's
+	   * view): its position in the payments engine's account list, 0 being the
+	   * address type's account, the one the syncer follows. */
+	  "ALTER TABLE utxos ADD COLUMN account INTEGER NOT NULL DEFAULT 0 CHECK (account >= 0);" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -479,6 +479,23 @@ store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32])
 }
 
 int
+store_payment_release_settled(struct store *s, size_t *n)
+{
+	int r = COFFER_ERR_STORE;
+
+	*n = 0;
+	lock(s);
+	if (sqlite3_exec(s->db, "UPDATE payment_inputs SET active = 0 WHERE active = 1 AND payment_seq IN "
+	    "(SELECT seq FROM payments WHERE status = 3) AND NOT EXISTS (SELECT 1 FROM utxos u WHERE "
+	    "u.txid = payment_inputs.txid AND u.vout = payment_inputs.vout)", NULL, NULL, NULL) == SQLITE_OK) {
+		*n = (size_t)sqlite3_changes(s->db);
+		r = 0;
+	}
+	unlock(s);
+	return r;
+}
+
+int
 store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n)
 {
 	return collect_inputs(s, ins, n, "SELECT txid, vout, value, spk, account, chain, idx FROM payment_inputs "

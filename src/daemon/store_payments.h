@@ -141,6 +141,14 @@ int store_payment_update(struct store *s, const char *id, const struct store_pay
 /* How many coins created by transaction txid a live payment reserves (its descendants). */
 int store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32]);
 
+/*
+ * Release the coins of confirmed payments once the store's chain view
+ * (store_chain.c's utxos) no longer lists them: until then a stale view would
+ * offer them again, so they stay reserved. Out: *n coins released.
+ * Returns 0 or COFFER_ERR_STORE.
+ */
+int store_payment_release_settled(struct store *s, size_t *n);
+
 /* Every outpoint a live payment reserves. Out: *ins (malloc'd), *n. */
 int store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n);
 
