@@ -334,8 +334,15 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 
 	cbuf_init(&raw, STORE_MAX_RAW_TX);
 	if ((r = sign_extract(pm, &raw, txid, psbt, passphrase)) != 0) {
-		snprintf(why, sizeof(why), "signing refused: %s", coffer_err_name(r));
-		payments_fail(pm, id, STORE_PAY_CREATED, why, now);
+		/*
+		 * No transaction exists: the request leaves nothing behind (no
+		 * payment, no event, its coins and key free again), as bad input
+		 * does. Should that fail, it is failed instead (reconcile would).
+		 */
+		if (store_payment_discard(pm->store, id) != 0) {
+			snprintf(why, sizeof(why), "signing refused: %s", coffer_err_name(r));
+			payments_fail(pm, id, STORE_PAY_CREATED, why, now);
+		}
 		cbuf_free(&raw);
 		return r;
 	}
