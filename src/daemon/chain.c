@@ -126,6 +126,10 @@ chain_sync_result_free(struct chain_sync_result *r)
 	for (i = 0; i < r->n_utxos; i++)
 		free(r->utxos[i].spk);
 	free(r->utxos);
+	for (i = 0; i < r->n_spent; i++)
+		free(r->spent[i].spk);
+	free(r->spent);
+	free(r->spends);
 	memset(r, 0, sizeof(*r));
 	r->last_used[0] = r->last_used[1] = -1;
 }
@@ -138,7 +142,8 @@ chain_sync(struct chain *c, struct chain_sync_result *out, const struct chain_sy
 	memset(out, 0, sizeof(*out));
 	out->last_used[0] = out->last_used[1] = -1;
 	if (c == NULL || req == NULL || req->desc[CHAIN_RECEIVE] == NULL ||
-	    req->gap_limit > CHAIN_MAX_GAP_LIMIT)
+	    req->gap_limit > CHAIN_MAX_GAP_LIMIT || (req->settled_height != 0 && req->known_tx == NULL) ||
+	    req->settled_height > CHAIN_MAX_HEIGHT)
 		return COFFER_ERR_INVALID_ARG;
 	if ((r = c->ops->sync(c, out, req)) != 0)
 		chain_sync_result_free(out);

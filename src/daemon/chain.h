@@ -45,7 +45,12 @@
 /* Highest derivation index a sync will look at (BIP32 non-hardened range). */
 #define CHAIN_MAX_INDEX 0x7fffffffu
 /* Most transactions one sync returns (COFFER_ERR_TOO_LARGE beyond). */
-#define CHAIN_MAX_WALLET_TXS 200000u
+#define CHAIN_MAX_WALLET_TXS 2000000u
+/* Blocks below the tip an incremental sync looks again (a reorg within this
+ * depth is followed; a deeper one needs a full sync). */
+#define CHAIN_REORG_MARGIN 6u
+/* spent_height of an output that an unconfirmed transaction spends. */
+#define CHAIN_SPENT_MEMPOOL 0x7fffffffu
 /* Most transactions a single address may have in a sync (Esplora paging stops there). */
 #define CHAIN_MAX_ADDRESS_TXS 20000u
 /* Fee-rate bounds applied to every estimate, in sat per 1000 vbytes. */
@@ -103,6 +108,13 @@ struct chain_utxo {
 	uint32_t desc;			/* CHAIN_RECEIVE or CHAIN_CHANGE */
 	uint32_t index;			/* derivation index within that descriptor */
 	uint32_t height;		/* 0: unconfirmed */
+	uint32_t spent_height;		/* in spent[]: the spender's height (CHAIN_SPENT_MEMPOOL unconfirmed) */
+};
+
+/* A wallet output created before the sync's window that a reported transaction spends. */
+struct chain_spend {
+	struct tx_outpoint outpoint;
+	uint32_t height;		/* the spender's height, CHAIN_SPENT_MEMPOOL when unconfirmed */
 };
 
 /*
@@ -112,6 +124,9 @@ struct chain_utxo {
  * answer, so a stale cache cannot poison the result.
  */
 typedef int (*chain_known_tx_fn)(void *arg, struct cbuf *raw, const uint8_t txid[32]);
+/* Incremental sync: 1 when the caller holds txid confirmed at a height <= the
+ * request's settled_height (so it and everything older on that script is known). */
+typedef int (*chain_settled_fn)(void *arg, const uint8_t txid[32]);
 
 /* What to sync. */
 struct chain_sync_req {
@@ -130,15 +145,43 @@ struct chain_sync_req {
 	int64_t birth_time;
 	chain_known_tx_fn known_tx;	/* NULL: fetch every transaction */
 	void *known_arg;
+	/*
+	 * Incremental sync (0: a full sync). The caller holds every wallet
+	 * transaction confirmed at a height <= settled_height, and the effect of
+	 * those on its UTXO set; the result then holds the transactions above it
+	 * (and unconfirmed ones), plus any older one the caller did not have
+	 * (counted in settled_new). known_tx must be set (it gives the funding
+	 * transactions of the coins the new ones spend); settled may be NULL
+	 * (then known_tx tells what is known, and every stored one counts as settled).
+	 */
+	uint32_t settled_height;
+	chain_settled_fn settled;
 };
 
-/* What a sync found: the wallet's whole history and UTXO set at tip. */
+/*
+ * What a sync found: the wallet's whole history and UTXO set at tip (a full
+ * sync), or the transactions above settled_height and their effect (incremental).
+ */
 struct chain_sync_result {
 	struct chain_tip tip;
+	uint32_t settled_height;	/* the request's; 0 for a full sync */
 	struct chain_wtx *txs;		/* unconfirmed first, then by height descending */
 	size_t n_txs;
+	/* Wallet outputs of the reported transactions that none of them spends. */
 	struct chain_utxo *utxos;
 	size_t n_utxos;
+	/* Wallet outputs of the reported transactions that another reported one
+	 * spends, when that spender is within CHAIN_REORG_MARGIN of the tip or
+	 * unconfirmed (a caller keeping a UTXO set needs them to undo a reorg). */
+	struct chain_utxo *spent;
+	size_t n_spent;
+	/* Incremental: older wallet outputs (not in txs) the reported transactions spend. */
+	struct chain_spend *spends;
+	size_t n_spends;
+	/* Incremental: transactions at or below settled_height the caller did not
+	 * know (found on a new address, say); a caller keeping a UTXO set should
+	 * sync in full then. */
+	size_t settled_new;
 	/* New highest used index per descriptor (-1: none), >= the request's
 	 * last_used values the backend saw used; the caller persists these. */
 	int64_t last_used[CHAIN_NDESC];

@@ -364,13 +364,50 @@ ensure_range(struct bitcoind *b, const struct chain_sync_req *req, size_t d, uin
 	return r;
 }
 
+/* Entries of a listtransactions page or a listsinceblock answer into the scan. */
+static int
+take_entries(struct bitcoind *b, struct chain_scan *s, const struct bitcoind_list *l, uint32_t tip)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < l->n && r == 0; i++) {
+		const struct bitcoind_entry *e = &l->e[i];
+		uint8_t *raw = NULL;
+		size_t len = 0;
+		json_t *tx;
+		char hex[65];
+		struct chain_tx_status st;
+		int conflicted;
+
+		if (chain_scan_has_tx(s, e->txid)) {
+			r = chain_scan_add_tx(s, e->txid, &e->status, NULL, 0);
+			continue;
+		}
+		if (chain_scan_settled(s, e->txid, e->status.height))
+			continue;
+		if (chain_scan_known_raw(s, &raw, &len, e->txid) != 0) {
+			tx_hash_hex(hex, e->txid);
+			if ((r = call(b, &tx, 1, "gettransaction", json_pack("[s, b]", hex, 1),
+			    COFFER_ERR_CHAIN_PROTOCOL)) != 0)
+				break;
+			r = bitcoind_parse_tx(&raw, &len, &st, &conflicted, tx, tip);
+			json_decref(tx);
+			if (r != 0)
+				break;
+		}
+		r = chain_scan_add_tx(s, e->txid, &e->status, raw, len);
+	}
+	return r;
+}
+
 /* Every transaction of the node wallet into the scan. */
 static int
 list_all(struct bitcoind *b, struct chain_scan *s, uint32_t tip)
 {
 	struct bitcoind_list l;
 	json_t *res;
-	size_t skip = 0, i;
+	size_t skip = 0;
 	int r;
 
 	for (;;) {
@@ -381,31 +418,7 @@ list_all(struct bitcoind *b, struct chain_scan *s, uint32_t tip)
 		json_decref(res);
 		if (r != 0)
 			return r;
-		for (i = 0; i < l.n && r == 0; i++) {
-			const struct bitcoind_entry *e = &l.e[i];
-			uint8_t *raw = NULL;
-			size_t len = 0;
-			json_t *tx;
-			char hex[65];
-			struct chain_tx_status st;
-			int conflicted;
-
-			if (chain_scan_has_tx(s, e->txid)) {
-				r = chain_scan_add_tx(s, e->txid, &e->status, NULL, 0);
-				continue;
-			}
-			if (chain_scan_known_raw(s, &raw, &len, e->txid) != 0) {
-				tx_hash_hex(hex, e->txid);
-				if ((r = call(b, &tx, 1, "gettransaction", json_pack("[s, b]", hex, 1),
-				    COFFER_ERR_CHAIN_PROTOCOL)) != 0)
-					break;
-				r = bitcoind_parse_tx(&raw, &len, &st, &conflicted, tx, tip);
-				json_decref(tx);
-				if (r != 0)
-					break;
-			}
-			r = chain_scan_add_tx(s, e->txid, &e->status, raw, len);
-		}
+		r = take_entries(b, s, &l, tip);
 		bitcoind_list_free(&l);
 		if (r != 0)
 			return r;
@@ -415,6 +428,39 @@ list_all(struct bitcoind *b, struct chain_scan *s, uint32_t tip)
 		if (skip > (size_t)CHAIN_MAX_WALLET_TXS * 4)
 			return COFFER_ERR_TOO_LARGE;
 	}
+}
+
+/*
+ * Incremental: the node wallet's transactions in blocks above the settled
+ * height, and unconfirmed ones (listsinceblock from the settled block; the
+ * node's own reorg handling covers the margin above it).
+ */
+static int
+list_since(struct bitcoind *b, struct chain_scan *s, uint32_t tip, uint32_t settled)
+{
+	struct bitcoind_list l;
+	uint8_t hash[32];
+	char hex[65];
+	json_t *res;
+	int r;
+
+	if ((r = call(b, &res, 0, "getblockhash", json_pack("[I]", (json_int_t)settled), COFFER_ERR_CHAIN_PROTOCOL)) != 0)
+		return r;
+	r = bitcoind_parse_txid(hash, res);	/* a 64-hex-digit hash, as a txid */
+	json_decref(res);
+	if (r != 0)
+		return r;
+	tx_hash_hex(hex, hash);
+	if ((r = call(b, &res, 1, "listsinceblock", json_pack("[s, i, b, b]", hex, 1, 1, 0),
+	    COFFER_ERR_CHAIN_WALLET)) != 0)
+		return r;
+	r = bitcoind_parse_since(&l, res, tip);
+	json_decref(res);
+	if (r != 0)
+		return r;
+	r = take_entries(b, s, &l, tip);
+	bitcoind_list_free(&l);
+	return r;
 }
 
 static int
@@ -434,7 +480,11 @@ bitcoind_sync(struct chain *c, struct chain_sync_result *out, const struct chain
 		for (d = 0; d < s.ndesc; d++)
 			if ((r = ensure_range(b, req, d, chain_scan_end(&s, d), s.ranged)) != 0)
 				goto out;
-		if ((r = list_all(b, &s, tip.height)) != 0)
+		if (req->settled_height != 0 && req->settled_height < tip.height)
+			r = list_since(b, &s, tip.height, req->settled_height);
+		else
+			r = list_all(b, &s, tip.height);
+		if (r != 0)
 			goto out;
 		/* Use found near the end of the window: watch further and look again. */
 		grew = 0;

@@ -46,6 +46,8 @@ int bitcoind_parse_txid(uint8_t txid[32], const json_t *res);
 /* listtransactions page (tip: for nodes that omit blockheight). */
 int bitcoind_parse_list(struct bitcoind_list *out, const json_t *res, uint32_t tip);
 void bitcoind_list_free(struct bitcoind_list *l);
+/* listsinceblock -> its "transactions" (at most CHAIN_MAX_WALLET_TXS entries). */
+int bitcoind_parse_since(struct bitcoind_list *out, const json_t *res, uint32_t tip);
 /* gettransaction / getrawtransaction verbose -> raw bytes (malloc'ed) and status. */
 int bitcoind_parse_tx(uint8_t **raw, size_t *raw_len, struct chain_tx_status *st, int *conflicted,
     const json_t *res, uint32_t tip);

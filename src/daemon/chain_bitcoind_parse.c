@@ -159,14 +159,14 @@ bad:
 	return COFFER_ERR_CHAIN_PROTOCOL;
 }
 
-int
-bitcoind_parse_list(struct bitcoind_list *out, const json_t *res, uint32_t tip)
+static int
+parse_entries(struct bitcoind_list *out, const json_t *res, uint32_t tip, size_t max)
 {
 	size_t i, n;
 	const json_t *v;
 
 	memset(out, 0, sizeof(*out));
-	if (!json_is_array(res) || (n = json_array_size(res)) > BITCOIND_LIST_PAGE_MAX)
+	if (!json_is_array(res) || (n = json_array_size(res)) > max)
 		return COFFER_ERR_CHAIN_PROTOCOL;
 	out->n_entries = n;
 	if (n > 0 && (out->e = calloc(n, sizeof(*out->e))) == NULL)
@@ -184,6 +184,21 @@ bitcoind_parse_list(struct bitcoind_list *out, const json_t *res, uint32_t tip)
 			out->n++;
 	}
 	return 0;
+}
+
+int
+bitcoind_parse_list(struct bitcoind_list *out, const json_t *res, uint32_t tip)
+{
+	return parse_entries(out, res, tip, BITCOIND_LIST_PAGE_MAX);
+}
+
+int
+bitcoind_parse_since(struct bitcoind_list *out, const json_t *res, uint32_t tip)
+{
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(res))
+		return COFFER_ERR_CHAIN_PROTOCOL;
+	return parse_entries(out, json_object_get(res, "transactions"), tip, CHAIN_MAX_WALLET_TXS);
 }
 
 void

@@ -151,22 +151,27 @@ esplora_get_tx(struct chain *c, struct chain_tx *out, const uint8_t txid[32])
 	return fetch_raw(e, NULL, &out->raw, &out->raw_len, txid);
 }
 
-/* Every page of one script's history into the scan. Returns 1 in *used when it has any. */
+/*
+ * Every page of one script's history into the scan. Returns 1 in *used when
+ * it has any. Incremental (settled_height set) and not a new script (full 0):
+ * history is newest first, so paging stops at the first page holding a
+ * settled transaction the caller already has; settled ones are skipped.
+ */
 static int
-scan_script(struct esplora *e, struct chain_scan *s, int *used, const struct chain_spk *spk)
+scan_script(struct esplora *e, struct chain_scan *s, int *used, const struct chain_spk *spk, int full)
 {
 	struct chain_http_resp resp;
 	struct esplora_hist h;
 	uint8_t sh[32], last[32];
 	char shhex[65], lasthex[65], path[256];
 	size_t total = 0, i;
-	int r, first = 1;
+	int r, first = 1, progress;
 
 	*used = 0;
 	sha256(sh, spk->p, spk->len);
 	tx_hash_hex(shhex, sh);	/* Esplora's scripthash: sha256, byte-reversed hex */
 	for (;;) {
-		size_t fresh = 0;
+		int settled_seen = 0;
 
 		if (first)
 			snprintf(path, sizeof(path), "/scripthash/%s/txs", shhex);
@@ -190,7 +195,10 @@ scan_script(struct esplora *e, struct chain_scan *s, int *used, const struct cha
 				r = chain_scan_add_tx(s, h.e[i].txid, &h.e[i].status, NULL, 0);
 				continue;
 			}
-			fresh++;
+			if (chain_scan_settled(s, h.e[i].txid, h.e[i].status.height)) {
+				settled_seen = 1;
+				continue;
+			}
 			if ((r = fetch_raw(e, s, &raw, &len, h.e[i].txid)) != 0) {
 				/* Listed but gone (replaced, reorged out) by the time we asked. */
 				if (r == COFFER_ERR_NOT_FOUND && h.e[i].status.height == 0) {
@@ -202,10 +210,13 @@ scan_script(struct esplora *e, struct chain_scan *s, int *used, const struct cha
 			r = chain_scan_add_tx(s, h.e[i].txid, &h.e[i].status, raw, len);
 		}
 		total += h.n;
-		memcpy(last, h.last_confirmed, 32);
 		/* A full page of confirmed history means there may be more; a page
-		 * with nothing new (a server repeating itself) ends the walk. */
-		first = h.n_confirmed >= ESPLORA_CHAIN_PAGE && fresh > 0;
+		 * that does not move on (a server repeating itself) ends the walk.
+		 * (Transactions already found on another script still count as
+		 * progress: this script's older ones may be its own.) */
+		progress = first || memcmp(last, h.last_confirmed, 32) != 0;
+		memcpy(last, h.last_confirmed, 32);
+		first = h.n_confirmed >= ESPLORA_CHAIN_PAGE && progress && (full || !settled_seen);
 		esplora_hist_free(&h);
 		if (r != 0)
 			return r;
@@ -235,7 +246,9 @@ esplora_sync(struct chain *c, struct chain_sync_result *out, const struct chain_
 		for (i = 0; i < chain_scan_end(&s, d); i++) {
 			if ((r = chain_scan_derive(&s, d, i + 1)) != 0)
 				goto out;
-			if ((r = scan_script(e, &s, &used, chain_scan_script(&s, d, i))) != 0)
+			/* A script past the last one known used may hold an old history: walk it all. */
+			if ((r = scan_script(e, &s, &used, chain_scan_script(&s, d, i),
+			    (int64_t)i > req->last_used[d])) != 0)
 				goto out;
 			if (used)
 				chain_scan_mark_used(&s, d, i);

@@ -50,6 +50,7 @@ struct chain_scan {
 	size_t txmap_cap;
 	int64_t used[CHAIN_NDESC];
 	size_t raw_bytes;			/* sum of the raw transactions held */
+	size_t settled_new;			/* incremental: settled transactions the caller did not know */
 };
 
 /* Check the request and derive up to last_used + gap. Returns 0,
@@ -69,8 +70,14 @@ const struct chain_spk *chain_scan_script(const struct chain_scan *s, size_t d, 
 int chain_scan_lookup(const struct chain_scan *s, uint32_t *d, uint32_t *i, const uint8_t *spk, size_t len);
 /* Record use of (d, i). */
 void chain_scan_mark_used(struct chain_scan *s, size_t d, uint32_t i);
+/* Position of txid in s->txs, SIZE_MAX when absent. */
+size_t chain_scan_tx_pos(const struct chain_scan *s, const uint8_t txid[32]);
 /* 1 when txid is already in the scan. */
 int chain_scan_has_tx(const struct chain_scan *s, const uint8_t txid[32]);
+/* Incremental sync: 1 when a transaction at this height is settled (at or
+ * below the request's settled_height) and the caller already holds it, so a
+ * backend skips it (and, paging a script's history, what is older). */
+int chain_scan_settled(const struct chain_scan *s, const uint8_t txid[32], uint32_t height);
 /*
  * Add a transaction: raw must parse and hash to txid (else
  * COFFER_ERR_CHAIN_PROTOCOL); outputs paying the wallet mark their index used.

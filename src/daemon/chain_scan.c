@@ -298,10 +298,34 @@ txs_reserve(struct chain_scan *s)
 	return 0;
 }
 
+size_t
+chain_scan_tx_pos(const struct chain_scan *s, const uint8_t txid[32])
+{
+	return txmap_find(s, txid);
+}
+
 int
 chain_scan_has_tx(const struct chain_scan *s, const uint8_t txid[32])
 {
 	return txmap_find(s, txid) != SIZE_MAX;
+}
+
+int
+chain_scan_settled(const struct chain_scan *s, const uint8_t txid[32], uint32_t height)
+{
+	struct cbuf b;
+	int r;
+
+	if (s->req->settled_height == 0 || height == 0 || height > s->req->settled_height)
+		return 0;
+	if (s->req->settled != NULL)
+		return s->req->settled(s->req->known_arg, txid) == 1;
+	if (s->req->known_tx == NULL)
+		return 0;
+	cbuf_init(&b, TX_MAX_SIZE);
+	r = s->req->known_tx(s->req->known_arg, &b, txid);
+	cbuf_free(&b);
+	return r == 0;
 }
 
 int
@@ -334,6 +358,8 @@ chain_scan_add_tx(struct chain_scan *s, const uint8_t txid[32], const struct cha
 	}
 	if ((r = txs_reserve(s)) != 0)
 		goto out;
+	if (s->req->settled_height != 0 && st->height != 0 && st->height <= s->req->settled_height)
+		s->settled_new++;
 	s->raw_bytes += raw_len;
 	for (o = 0; o < tx.n_out; o++) {
 		uint32_t d, k;
@@ -375,202 +401,3 @@ chain_scan_known_raw(const struct chain_scan *s, uint8_t **raw, size_t *len, con
 	return 0;
 }
 
-/* Unconfirmed first, then by height descending, ties by txid (stable output). */
-static int
-wtx_cmp(const void *a, const void *b)
-{
-	const struct chain_wtx *x = a, *y = b;
-	uint32_t hx = x->status.height ? x->status.height : UINT32_MAX;
-	uint32_t hy = y->status.height ? y->status.height : UINT32_MAX;
-
-	if (hx != hy)
-		return hx > hy ? -1 : 1;
-	return memcmp(x->txid, y->txid, 32);
-}
-
-/* Value and owner of a wallet output (the funding tx must be in the scan). */
-static int
-prevout_of(const struct chain_scan *s, const struct tx *txs, const struct tx_outpoint *op, int64_t *value)
-{
-	size_t pos = txmap_find(s, op->txid);
-	uint32_t d, k;
-	const struct tx_out *out;
-
-	*value = 0;
-	if (pos == SIZE_MAX || op->vout >= txs[pos].n_out)
-		return 0;
-	out = &txs[pos].out[op->vout];
-	if (!chain_scan_lookup(s, &d, &k, out->script_pubkey, out->script_pubkey_len))
-		return 0;
-	*value = out->value;
-	return 1;
-}
-
-/* A set of outpoints (those wallet transactions spend), open addressing. */
-struct opset {
-	const struct tx_outpoint **slot;
-	size_t cap;
-};
-
-static uint64_t
-hash_outpoint(const struct tx_outpoint *op)
-{
-	return hash_txid(op->txid) ^ ((uint64_t)op->vout * 0x9e3779b97f4a7c15ULL);
-}
-
-static int
-opset_build(struct opset *set, const struct tx *txs, size_t n)
-{
-	size_t total = 0, i, j, k;
-
-	set->slot = NULL;
-	set->cap = MAP_MIN_CAP;
-	for (i = 0; i < n; i++)
-		total += txs[i].n_in;	/* <= n * TX_MAX_INPUTS: no overflow */
-	while (set->cap < total * 2)
-		set->cap *= 2;
-	if ((set->slot = calloc(set->cap, sizeof(*set->slot))) == NULL)
-		return COFFER_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < txs[i].n_in; j++) {
-			k = (size_t)hash_outpoint(&txs[i].in[j].prevout) & (set->cap - 1);
-			while (set->slot[k] != NULL)
-				k = (k + 1) & (set->cap - 1);
-			set->slot[k] = &txs[i].in[j].prevout;
-		}
-	return 0;
-}
-
-static int
-opset_has(const struct opset *set, const uint8_t txid[32], uint32_t vout)
-{
-	struct tx_outpoint op;
-	size_t k;
-
-	memcpy(op.txid, txid, 32);
-	op.vout = vout;
-	k = (size_t)hash_outpoint(&op) & (set->cap - 1);
-	while (set->slot[k] != NULL) {
-		if (set->slot[k]->vout == vout && memcmp(set->slot[k]->txid, txid, 32) == 0)
-			return 1;
-		k = (k + 1) & (set->cap - 1);
-	}
-	return 0;
-}
-
-static void
-fill_amounts(const struct chain_scan *s, const struct tx *txs)
-{
-	size_t i, j;
-
-	for (i = 0; i < s->n_txs; i++) {
-		struct chain_wtx *w = &s->txs[i];
-		int64_t outsum = 0, v;
-		int all_ours = txs[i].n_in > 0;
-		uint32_t d, k;
-
-		w->received_sat = 0;
-		w->spent_sat = 0;
-		/* Sums stay below 2^63: outputs are bounded by tx_check, and a
-		 * wallet's inputs spend distinct outputs of checked transactions
-		 * (at most CHAIN_MAX_WALLET_TXS * TX_MAX_MONEY < 2^63). */
-		for (j = 0; j < txs[i].n_out; j++) {
-			outsum += txs[i].out[j].value;
-			if (chain_scan_lookup(s, &d, &k, txs[i].out[j].script_pubkey, txs[i].out[j].script_pubkey_len))
-				w->received_sat += txs[i].out[j].value;
-		}
-		for (j = 0; j < txs[i].n_in; j++) {
-			if (prevout_of(s, txs, &txs[i].in[j].prevout, &v))
-				w->spent_sat += v;
-			else
-				all_ours = 0;
-		}
-		w->fee_sat = all_ours && w->spent_sat >= outsum ? w->spent_sat - outsum : -1;
-	}
-}
-
-int
-chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const struct chain_tip *tip)
-{
-	struct tx *txs = NULL;
-	struct opset set = { NULL, 0 };
-	struct chain_utxo *utxos = NULL;
-	size_t n = s->n_txs, i, j, n_utxo = 0, cap_utxo = 0;
-	int r = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (n > 0 && (txs = calloc(n, sizeof(*txs))) == NULL)
-		return COFFER_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		if (tx_parse(&txs[i], s->txs[i].raw, s->txs[i].raw_len, 0) != 0) {
-			r = COFFER_ERR_INTERNAL;	/* parsed once in add_tx */
-			goto out;
-		}
-	fill_amounts(s, txs);
-	if ((r = opset_build(&set, txs, n)) != 0)
-		goto out;
-	/* UTXOs: wallet outputs that no wallet transaction spends. */
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < txs[i].n_out; j++) {
-			const struct tx_out *o = &txs[i].out[j];
-			struct chain_utxo *u;
-			uint32_t d, k;
-
-			if (!chain_scan_lookup(s, &d, &k, o->script_pubkey, o->script_pubkey_len) ||
-			    opset_has(&set, s->txs[i].txid, (uint32_t)j))
-				continue;
-			if (n_utxo == cap_utxo) {
-				size_t ncap = cap_utxo ? cap_utxo * 2 : 16;
-				struct chain_utxo *nu = realloc(utxos, ncap * sizeof(*nu));
-
-				if (nu == NULL) {
-					r = COFFER_ERR_NOMEM;
-					goto out;
-				}
-				utxos = nu;
-				cap_utxo = ncap;
-			}
-			u = &utxos[n_utxo];
-			memset(u, 0, sizeof(*u));
-			if ((u->spk = malloc(o->script_pubkey_len ? o->script_pubkey_len : 1)) == NULL) {
-				r = COFFER_ERR_NOMEM;
-				goto out;
-			}
-			n_utxo++;
-			memcpy(u->spk, o->script_pubkey, o->script_pubkey_len);
-			u->spk_len = o->script_pubkey_len;
-			memcpy(u->outpoint.txid, s->txs[i].txid, 32);
-			u->outpoint.vout = (uint32_t)j;
-			u->value = o->value;
-			u->desc = d;
-			u->index = k;
-			u->height = s->txs[i].status.height;
-		}
-	}
-	if (n > 1)
-		qsort(s->txs, n, sizeof(*s->txs), wtx_cmp);
-	out->tip = *tip;
-	out->txs = s->txs;
-	out->n_txs = n;
-	out->utxos = utxos;
-	out->n_utxos = n_utxo;
-	out->last_used[0] = s->used[0];
-	out->last_used[1] = s->used[1];
-	utxos = NULL;
-	n_utxo = 0;
-	s->txs = NULL;
-	s->n_txs = s->cap_txs = 0;
-	free(s->txmap);
-	s->txmap = NULL;
-	s->txmap_cap = 0;
-out:
-	for (i = 0; i < n_utxo; i++)
-		free(utxos[i].spk);
-	free(utxos);
-	free(set.slot);
-	if (txs != NULL)
-		for (i = 0; i < n; i++)
-			tx_free(&txs[i]);
-	free(txs);
-	return r;
-}

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btc/network.h"
 #include "common/buf.h"
 
 #define STORE_FILE "coffer.db"
@@ -141,6 +142,19 @@ struct store_utxo {
 	uint32_t index;
 	uint32_t height;		/* 0: unconfirmed */
 	uint32_t account;		/* the payments engine's account index (0: the address type's) */
+	uint32_t spent_height;		/* store_sync.spent: its spender's height (STORE_SPENT_MEMPOOL unconfirmed) */
+};
+
+/* spent_height of an output an unconfirmed transaction spends (= CHAIN_SPENT_MEMPOOL). */
+#define STORE_SPENT_MEMPOOL 0x7fffffffu
+/* Blocks below the tip a spent output is kept for (= CHAIN_REORG_MARGIN). */
+#define STORE_REORG_MARGIN 6u
+
+/* An older unspent output a sync's transactions spend. */
+struct store_spend {
+	uint8_t txid[32];
+	uint32_t vout;
+	uint32_t height;		/* the spender's, STORE_SPENT_MEMPOOL when unconfirmed */
 };
 
 /* Where the chain stood at the last sync. */
@@ -149,22 +163,39 @@ struct store_chain_state {
 	uint8_t tip_hash[32];
 	int64_t last_used[2];		/* highest used index per chain, -1 none */
 	int64_t synced_at;		/* unix seconds, 0 never */
-};
-
-/* One sync's whole result, applied at once. */
-struct store_sync {
-	struct store_chain_state state;
-	const struct store_tx *txs;	/* raw set */
-	size_t n_txs;
-	const struct store_utxo *utxos;
-	size_t n_utxos;
+	int incremental;		/* the store's UTXO set can take an incremental sync */
 };
 
 /*
- * Replace the wallet's chain view with a sync result in one transaction
- * (all or nothing; durable when it returns): transactions no longer reported
- * are dropped, the others keep their first_seen and seq, new ones get
- * first_seen = now and the next seq; the UTXO set is replaced; the state set.
+ * One sync's result, applied at once: a full sync (settled_height 0: every
+ * transaction and the whole UTXO set), or an incremental one (the
+ * transactions above settled_height, unconfirmed ones, and their effect).
+ */
+struct store_sync {
+	struct store_chain_state state;
+	uint32_t settled_height;	/* 0: full; else what the request trusted the store with */
+	enum btc_network network;	/* addresses in payment.received events */
+	const struct store_tx *txs;	/* raw set */
+	size_t n_txs;
+	const struct store_utxo *utxos;	/* unspent outputs the transactions create */
+	size_t n_utxos;
+	const struct store_utxo *spent;	/* outputs they create and spend (spent_height set) */
+	size_t n_spent;
+	const struct store_spend *spends;	/* older outputs they spend (incremental) */
+	size_t n_spends;
+};
+
+/*
+ * Apply a sync result in one transaction (all or nothing; durable when it
+ * returns). Transactions above settled_height (all of them for a full sync)
+ * and unconfirmed ones that are no longer reported are dropped, with the
+ * outputs they created and the spends they made; reported ones keep their
+ * first_seen and seq, new ones get first_seen = now and the next seq. The
+ * UTXO set below settled_height is kept, minus what the new transactions
+ * spend. Spent outputs are kept while their spender is within
+ * STORE_REORG_MARGIN blocks of the tip (so a reorg can give them back).
+ * Incoming payments are announced in the same transaction (events
+ * payment.received, then payment.confirmed; docs/PAYMENTS.md).
  * Returns 0, COFFER_ERR_INVALID_ARG (a field out of range) or COFFER_ERR_STORE.
  */
 int store_sync_apply(struct store *s, const struct store_sync *u, int64_t now);
@@ -175,6 +206,9 @@ int store_sync_apply(struct store *s, const struct store_sync *u, int64_t now);
  * UTXO set changes it, so a reader may cache the set under this number.
  */
 uint64_t store_chain_generation(struct store *s);
+
+/* 1 when txid is stored confirmed at a height <= max_height (an incremental sync's settled part), else 0. */
+int store_tx_settled(struct store *s, const uint8_t txid[32], uint32_t max_height);
 
 /* The chain state (zeros and last_used -1 before the first sync). Returns 0 or COFFER_ERR_STORE. */
 int store_chain_state_get(struct store *s, struct store_chain_state *out);

@@ -136,6 +136,17 @@ static const struct store_migration migrations[] = {
 	  "  PRIMARY KEY (txid, vout)"
 	  ") WITHOUT ROWID;" },
 	{ 4,
+	  /* Incremental sync (docs/STORAGE.md): spent outputs are kept (spent = the
+	   * spender's height, 2147483647 unconfirmed) while a reorg could undo the
+	   * spend; the unspent set is spent = 0. notified = 1: an incoming payment
+	   * announced unconfirmed, its payment.confirmed still due. Indexes for the
+	   * window an incremental sync rewrites and for the unspent set. */
+	  "ALTER TABLE utxos ADD COLUMN spent INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE txs ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE INDEX txs_height ON txs (height);"
+	  "CREATE INDEX utxos_height ON utxos (height);"
+	  "CREATE INDEX utxos_spent ON utxos (spent, height);" },
+	{ 5,
 	  /* Which wallet account a coin belongs to (payments spend from the store's
 	   * view): its position in the payments engine's account list, 0 being the
 	   * address type's account, the one the syncer follows. */

@@ -104,8 +104,8 @@ finish(struct store *s, int r)
 	return r != 0 ? r : COFFER_ERR_STORE;
 }
 
-static int
-event_insert(struct store *s, struct store_event *e)
+int
+store_event_insert_locked(struct store *s, struct store_event *e)
 {
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE;
@@ -487,7 +487,8 @@ store_payment_release_settled(struct store *s, size_t *n)
 	lock(s);
 	if (sqlite3_exec(s->db, "UPDATE payment_inputs SET active = 0 WHERE active = 1 AND payment_seq IN "
 	    "(SELECT seq FROM payments WHERE status = 3) AND NOT EXISTS (SELECT 1 FROM utxos u WHERE "
-	    "u.txid = payment_inputs.txid AND u.vout = payment_inputs.vout)", NULL, NULL, NULL) == SQLITE_OK) {
+	    "u.txid = payment_inputs.txid AND u.vout = payment_inputs.vout AND u.spent = 0)", NULL, NULL, NULL) ==
+	    SQLITE_OK) {
 		*n = (size_t)sqlite3_changes(s->db);
 		r = 0;
 	}
@@ -626,7 +627,7 @@ store_payment_update(struct store *s, const char *id, const struct store_pay_upd
 	if (r == 0 && u->event != NULL) {
 		struct store_event e = *u->event;
 
-		r = event_insert(s, &e);
+		r = store_event_insert_locked(s, &e);
 	}
 out:
 	sqlite3_finalize(st);
@@ -684,7 +685,7 @@ store_event_append(struct store *s, struct store_event *e)
 
 	lock(s);
 	if ((r = exec(s, "BEGIN IMMEDIATE")) == 0)
-		r = finish(s, event_insert(s, e));
+		r = finish(s, store_event_insert_locked(s, e));
 	unlock(s);
 	return r;
 }

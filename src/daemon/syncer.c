@@ -13,6 +13,7 @@
 #include "daemon/chain.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/payments_service.h"
 #include "daemon/wallet.h"
 
 static void
@@ -36,6 +37,7 @@ struct sync_job {
 	char text[PROTO_MAX_DESCRIPTOR + 1];	/* the address type's multipath descriptor */
 	int64_t last_used[2];
 	int64_t birth_time;
+	uint32_t settled_height;		/* incremental sync from here (0: full) */
 	struct descriptor *desc[2];		/* single-path: receive, change */
 };
 
@@ -70,6 +72,9 @@ job_load(struct sync_job *j, struct daemon *d)
 		j->last_used[0] = st.last_used[0] > (int64_t)next - 1 ? st.last_used[0] : (int64_t)next - 1;
 		j->last_used[1] = st.last_used[1];
 		j->birth_time = store_meta_get(s, v, sizeof(v), "birth_time") == 0 ? strtoll(v, NULL, 10) : 0;
+		/* Incremental: what the store holds confirmed deeper than the reorg margin is trusted. */
+		if (st.incremental && st.tip_height > CHAIN_REORG_MARGIN)
+			j->settled_height = st.tip_height - CHAIN_REORG_MARGIN;
 	}
 	daemon_store_release(d);
 	if (r != 0)
@@ -90,6 +95,32 @@ known_tx(void *arg, struct cbuf *raw, const uint8_t txid[32])
 	r = store_tx_raw(s, raw, txid);
 	daemon_store_release(d);
 	return r == 0 ? 0 : COFFER_ERR_NOT_FOUND;
+}
+
+/* chain_settled_fn: stored confirmed at or below the job's settled height. */
+struct settled_arg {
+	struct daemon *d;
+	uint32_t height;
+};
+
+static int
+settled_tx(void *arg, const uint8_t txid[32])
+{
+	struct settled_arg *a = arg;
+	struct store *s;
+	int r;
+
+	if ((s = daemon_store_acquire(a->d)) == NULL)
+		return 0;
+	r = store_tx_settled(s, txid, a->height);
+	daemon_store_release(a->d);
+	return r;
+}
+
+static int
+known_tx_arg(void *arg, struct cbuf *raw, const uint8_t txid[32])
+{
+	return known_tx(((struct settled_arg *)arg)->d, raw, txid);
 }
 
 /* --- outcomes --------------------------------------------------------------------------- */
@@ -145,32 +176,17 @@ follow_tip(struct syncer *s)
 		succeeded(s, tip.height);
 }
 
-/* The backend's result as store rows (pointing into res). */
+/* Outputs as store rows. */
 static int
-to_store(struct store_sync *u, struct store_tx **txs, struct store_utxo **utxos, const struct chain_sync_result *res)
+outs_to_store(struct store_utxo **out, const struct chain_utxo *v, size_t n)
 {
 	size_t i;
 
-	*txs = calloc(res->n_txs + 1, sizeof(**txs));
-	*utxos = calloc(res->n_utxos + 1, sizeof(**utxos));
-	if (*txs == NULL || *utxos == NULL)
+	if ((*out = calloc(n + 1, sizeof(**out))) == NULL)
 		return COFFER_ERR_NOMEM;
-	for (i = 0; i < res->n_txs; i++) {
-		const struct chain_wtx *w = &res->txs[i];
-		struct store_tx *t = &(*txs)[i];
-
-		memcpy(t->txid, w->txid, 32);
-		t->height = w->status.height;
-		t->block_time = w->status.block_time;
-		t->received_sat = w->received_sat;
-		t->spent_sat = w->spent_sat;
-		t->fee_sat = w->fee_sat;
-		t->raw = w->raw;
-		t->raw_len = w->raw_len;
-	}
-	for (i = 0; i < res->n_utxos; i++) {
-		const struct chain_utxo *c = &res->utxos[i];
-		struct store_utxo *o = &(*utxos)[i];
+	for (i = 0; i < n; i++) {
+		const struct chain_utxo *c = &v[i];
+		struct store_utxo *o = &(*out)[i];
 
 		if (c->spk_len == 0 || c->spk_len > STORE_MAX_SCRIPT)
 			return COFFER_ERR_CHAIN_PROTOCOL;
@@ -182,6 +198,58 @@ to_store(struct store_sync *u, struct store_tx **txs, struct store_utxo **utxos,
 		o->chain = c->desc;
 		o->index = c->index;
 		o->height = c->height;
+		o->spent_height = c->spent_height;
+	}
+	return 0;
+}
+
+/* The backend's result as store rows (pointing into res). */
+struct store_rows {
+	struct store_tx *txs;
+	struct store_utxo *utxos, *spent;
+	struct store_spend *spends;
+};
+
+static void
+rows_free(struct store_rows *w)
+{
+	free(w->txs);
+	free(w->utxos);
+	free(w->spent);
+	free(w->spends);
+	memset(w, 0, sizeof(*w));
+}
+
+static int
+to_store(struct store_sync *u, struct store_rows *w, const struct chain_sync_result *res, enum btc_network net)
+{
+	size_t i;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	if ((w->txs = calloc(res->n_txs + 1, sizeof(*w->txs))) == NULL ||
+	    (w->spends = calloc(res->n_spends + 1, sizeof(*w->spends))) == NULL)
+		return COFFER_ERR_NOMEM;
+	if ((r = outs_to_store(&w->utxos, res->utxos, res->n_utxos)) != 0 ||
+	    (r = outs_to_store(&w->spent, res->spent, res->n_spent)) != 0)
+		return r;
+	for (i = 0; i < res->n_txs; i++) {
+		const struct chain_wtx *c = &res->txs[i];
+		struct store_tx *t = &w->txs[i];
+
+		memcpy(t->txid, c->txid, 32);
+		t->height = c->status.height;
+		t->block_time = c->status.block_time;
+		t->received_sat = c->received_sat;
+		t->spent_sat = c->spent_sat;
+		t->fee_sat = c->fee_sat;
+		t->raw = c->raw;
+		t->raw_len = c->raw_len;
+	}
+	for (i = 0; i < res->n_spends; i++) {
+		memcpy(w->spends[i].txid, res->spends[i].outpoint.txid, 32);
+		w->spends[i].vout = res->spends[i].outpoint.vout;
+		w->spends[i].height = res->spends[i].height;
 	}
 	memset(u, 0, sizeof(*u));
 	u->state.tip_height = res->tip.height;
@@ -189,10 +257,16 @@ to_store(struct store_sync *u, struct store_tx **txs, struct store_utxo **utxos,
 	u->state.last_used[0] = res->last_used[0];
 	u->state.last_used[1] = res->last_used[1];
 	u->state.synced_at = daemon_now_ms() / 1000;
-	u->txs = *txs;
+	u->settled_height = res->settled_height;
+	u->network = net;
+	u->txs = w->txs;
 	u->n_txs = res->n_txs;
-	u->utxos = *utxos;
+	u->utxos = w->utxos;
 	u->n_utxos = res->n_utxos;
+	u->spent = w->spent;
+	u->n_spent = res->n_spent;
+	u->spends = w->spends;
+	u->n_spends = res->n_spends;
 	return 0;
 }
 
@@ -201,26 +275,40 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 {
 	struct chain_sync_result res;
 	struct chain_sync_req req;
-	struct store_tx *txs = NULL;
-	struct store_utxo *utxos = NULL;
+	struct settled_arg sa = { s->d, job->settled_height };
+	struct store_rows rows;
 	struct store_sync u;
 	struct store *st;
-	int r;
+	int64_t t0 = daemon_mono_ms();
+	int r, attempt;
 
-	memset(&req, 0, sizeof(req));
-	req.desc[CHAIN_RECEIVE] = job->desc[0];
-	req.desc[CHAIN_CHANGE] = job->desc[1];
-	req.last_used[CHAIN_RECEIVE] = job->last_used[0];
-	req.last_used[CHAIN_CHANGE] = job->last_used[1];
-	req.birth_time = job->birth_time;
-	req.known_tx = known_tx;
-	req.known_arg = s->d;
+	memset(&rows, 0, sizeof(rows));
 	memset(&res, 0, sizeof(res));
-	if ((r = chain_sync(s->chain, &res, &req)) != 0) {
-		failed(s, r, "sync");
-		return;
+	for (attempt = 0; attempt < 2; attempt++) {
+		memset(&req, 0, sizeof(req));
+		req.desc[CHAIN_RECEIVE] = job->desc[0];
+		req.desc[CHAIN_CHANGE] = job->desc[1];
+		req.last_used[CHAIN_RECEIVE] = job->last_used[0];
+		req.last_used[CHAIN_CHANGE] = job->last_used[1];
+		req.birth_time = job->birth_time;
+		req.known_tx = known_tx_arg;
+		req.known_arg = &sa;
+		req.settled_height = sa.height;
+		req.settled = settled_tx;
+		if ((r = chain_sync(s->chain, &res, &req)) != 0) {
+			failed(s, r, "sync");
+			return;
+		}
+		/* Older transactions the store did not have (a new address with an old
+		 * history): their coins may be spent by what the store holds, so the
+		 * UTXO set is rebuilt by a full sync. */
+		if (res.settled_new == 0 || sa.height == 0)
+			break;
+		log_info("sync found %zu older transactions the store did not have: full sync", res.settled_new);
+		chain_sync_result_free(&res);
+		sa.height = 0;
 	}
-	if ((r = to_store(&u, &txs, &utxos, &res)) != 0) {
+	if ((r = to_store(&u, &rows, &res, s->d->cfg->network)) != 0) {
 		failed(s, r, "sync result");
 		goto out;
 	}
@@ -237,12 +325,16 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	s->view.loaded = store_balance(st, &s->view.confirmed_sat, &s->view.unconfirmed_sat, &s->view.n_utxos) == 0;
 	s->view.last_sync = u.state.synced_at;
 	mu_unlock(s);
+	/* Events of incoming payments wait in the outbox: deliver them now, not at the next interval. */
+	if (s->d->payments != NULL && s->d->paysvc != NULL && s->d->paysvc->open)
+		payments_worker_kick(&s->d->paysvc->worker);
 	daemon_store_release(s->d);
 	succeeded(s, res.tip.height);
-	log_debug("synced: tip %u, %zu transactions, %zu unspent outputs", res.tip.height, res.n_txs, res.n_utxos);
+	log_debug("synced (%s from height %u) in %lld ms: tip %u, %zu transactions, %zu unspent outputs",
+	    sa.height ? "incremental" : "full", sa.height, (long long)(daemon_mono_ms() - t0), res.tip.height,
+	    res.n_txs, res.n_utxos);
 out:
-	free(txs);
-	free(utxos);
+	rows_free(&rows);
 	chain_sync_result_free(&res);
 }
 

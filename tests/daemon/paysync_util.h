@@ -89,6 +89,7 @@ paysync(struct chain *ch, struct store *st, const struct wacct *accts, size_t n_
 		}
 	}
 	memset(&u, 0, sizeof(u));
+	u.network = accts[0].net;	/* a full sync: settled_height 0 */
 	u.state.tip_height = res[n_accts - 1].tip.height;
 	memcpy(u.state.tip_hash, res[n_accts - 1].tip.hash, 32);
 	u.state.last_used[0] = res[0].last_used[0];

@@ -2,7 +2,7 @@
 // enough for cofferd's bitcoind backend: node calls (getblockchaininfo,
 // estimatesmartfee, sendrawtransaction, getrawtransaction) and watch-only
 // descriptor wallets (createwallet, loadwallet, importdescriptors,
-// getaddressinfo, listtransactions, gettransaction). Simplifications: a
+// getaddressinfo, listtransactions, listsinceblock, gettransaction). Simplifications: a
 // wallet sees every transaction touching its scripts whatever the import
 // timestamp (as if every import rescanned from genesis), one listtransactions
 // entry per transaction, no conflicted entries.
@@ -68,6 +68,11 @@ const METHODS = {
 	getblockchaininfo: (ws) => ({ chain: 'regtest', blocks: ws.chain.tip.height, headers: ws.chain.tip.height,
 		bestblockhash: ws.chain.tip.hash, difficulty: 4.656542373906925e-10 }),
 	getbestblockhash: (ws) => ws.chain.tip.hash,
+	getblockhash: (ws, w, [height]) => {
+		if (!Number.isInteger(height) || height < 0 || height > ws.chain.tip.height)
+			throw new RpcError(-8, 'Block height out of range');
+		return ws.chain.blocks[height].hash;
+	},
 	estimatesmartfee: (ws, w, [target]) => {
 		const keys = Object.keys(ws.chain.feeEstimates).map(Number).sort((a, b) => a - b);
 		if (keys.length === 0)
@@ -158,6 +163,19 @@ const METHODS = {
 		const end = Math.max(0, all.length - skip);
 		return all.slice(Math.max(0, end - count), end).map((e) => entry(ws, w, e));
 	},
+	listsinceblock: (ws, w, [blockhash]) => {
+		// Transactions in blocks after blockhash (which must be on the chain here)
+		// and unconfirmed ones; no "removed" list (include_removed is not needed).
+		let since = -1;
+		if (blockhash !== undefined && blockhash !== '') {
+			const b = ws.chain.byHash.get(blockhash);
+			if (!b)
+				throw new RpcError(-5, 'Block not found');
+			since = b.height;
+		}
+		const txs = ws.walletTxs(w).filter((e) => e.height === 0 || e.height > since);
+		return { transactions: txs.map((e) => entry(ws, w, e)), removed: [], lastblock: ws.chain.tip.hash };
+	},
 	gettransaction: (ws, w, [txid]) => {
 		const e = ws.chain.txs.get(txid);
 		if (!e || !ws.touches(w, e))
@@ -166,8 +184,8 @@ const METHODS = {
 	},
 };
 
-const WALLET_METHODS = new Set(['importdescriptors', 'getaddressinfo', 'listtransactions', 'gettransaction',
-	'unloadwallet']);
+const WALLET_METHODS = new Set(['importdescriptors', 'getaddressinfo', 'listtransactions', 'listsinceblock',
+	'gettransaction', 'unloadwallet']);
 
 /* Answer one JSON-RPC request body for path "/" or "/wallet/<name>": [status, body]. */
 export function rpcAnswer(ws, path, body) {
