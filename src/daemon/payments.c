@@ -109,6 +109,25 @@ payments_load_coins(struct payments *pm, struct pay_utxo **u, size_t *n)
 			(*u)[i].flags |= COINSEL_RESERVED;	/* not an account we can sign for */
 	}
 	free(res);
+	/*
+	 * An unconfirmed coin of a payment we replaced (or that failed) no longer
+	 * exists, but a view synced before the replacement still lists it: spending
+	 * it would be refused as missing inputs and fail the payment.
+	 */
+	for (i = 0; i < *n; i++) {
+		int gone = 0;
+
+		if (!(*u)[i].unconfirmed || ((*u)[i].flags & COINSEL_RESERVED) != 0)
+			continue;
+		if ((r = store_payment_txid_gone(pm->store, &gone, (*u)[i].txid)) != 0) {
+			free(*u);
+			*u = NULL;
+			*n = 0;
+			return r;
+		}
+		if (gone)
+			(*u)[i].flags |= COINSEL_RESERVED;
+	}
 	return 0;
 }
 

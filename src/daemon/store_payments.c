@@ -479,6 +479,29 @@ store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32])
 }
 
 int
+store_payment_txid_gone(struct store *s, int *gone, const uint8_t txid[32])
+{
+	sqlite3_stmt *st = NULL;
+	int r = COFFER_ERR_STORE, rc;
+
+	*gone = 0;
+	lock(s);
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM payments WHERE txid = ? AND status IN (?, ?) LIMIT 1", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_bind_blob(st, 1, txid, 32, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int(st, 2, STORE_PAY_FAILED) == SQLITE_OK &&
+	    sqlite3_bind_int(st, 3, STORE_PAY_REPLACED) == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+			*gone = rc == SQLITE_ROW;
+			r = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	unlock(s);
+	return r;
+}
+
+int
 store_payment_release_settled(struct store *s, size_t *n)
 {
 	int r = COFFER_ERR_STORE;

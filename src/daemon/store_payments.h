@@ -152,6 +152,14 @@ int store_payment_discard(struct store *s, const char *id);
 int store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32]);
 
 /*
+ * Is txid the transaction of one of our payments that was replaced or failed?
+ * Its outputs are gone from the network (or never reached it) even while a
+ * stale chain view still lists them as unconfirmed coins.
+ * Returns 0 (with *gone 0 or 1) or COFFER_ERR_STORE.
+ */
+int store_payment_txid_gone(struct store *s, int *gone, const uint8_t txid[32]);
+
+/*
  * Release the coins of confirmed payments once the store's chain view
  * (store_chain.c's utxos) no longer lists them: until then a stale view would
  * offer them again, so they stay reserved. Out: *n coins released.
