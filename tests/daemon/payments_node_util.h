@@ -41,7 +41,7 @@ static struct rpc_proxy px;
 static struct whrx rx;
 static const struct backend *B;
 static const char *signer;
-static char payee_tr[ADDR_BUFSIZE];
+static char payee_tr[100];		/* twallet_address writes up to 100 */
 static char fund_tx[N_COINS][65];	/* the funding transactions */
 
 /* ---- small helpers --------------------------------------------------------------- */
@@ -333,10 +333,10 @@ check_webhooks(json_t *pays)
 			const char *id = jstr(p, "id"), *st = jstr(p, "status");
 
 			if (strcmp(st, "failed") == 0)
-				missing += !whrx_has(&rx, "payment.failed", id);
+				missing += (size_t)!whrx_has(&rx, "payment.failed", id);
 			else
-				missing += !whrx_has(&rx, "payment.sent", id) +
-				    !whrx_has(&rx, strcmp(st, "replaced") == 0 ? "payment.replaced" : "payment.confirmed", id);
+				missing += (size_t)(!whrx_has(&rx, "payment.sent", id) +
+				    !whrx_has(&rx, strcmp(st, "replaced") == 0 ? "payment.replaced" : "payment.confirmed", id));
 		}
 		if (missing == 0)
 			break;
@@ -347,7 +347,7 @@ check_webhooks(json_t *pays)
 	for (r = 0; r < WAIT_ROUNDS; r++) {
 		missing = 0;
 		for (i = 0; i < N_COINS; i++)
-			missing += !whrx_has_txid(&rx, "payment.received", fund_tx[i]);
+			missing += (size_t)!whrx_has_txid(&rx, "payment.received", fund_tx[i]);
 		if (missing == 0)
 			break;
 		usleep(WAIT_US);

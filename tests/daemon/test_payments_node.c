@@ -270,7 +270,8 @@ scenarios(const char *type)
 	check_webhooks(pays);
 	json_decref(pays);
 	pthread_mutex_lock(&px.mu);
-	for (i = k = 0; i < px.n_tx; i++)
+	k = 0;
+	for (i = 0; i < px.n_tx; i++)
 		k += px.tx[i].allowed;
 	printf("# %s wallet: %zu transactions put to testmempoolaccept before their broadcast, %d allowed\n", type,
 	    px.n_tx, k);
