@@ -254,6 +254,22 @@ payments_broadcast(struct payments *pm, const char *id, int64_t now)
 		return COFFER_ERR_INTERNAL;
 	}
 	r = pm->be->broadcast(pm->be->ctx, &rejected, reason, sizeof(reason), p.raw_tx, p.raw_tx_len);
+	if (r != 0 && rejected && p.has_txid) {
+		/*
+		 * Refused: but is this very transaction on the chain already? A re-send
+		 * after a crash (or a lost answer) between the send and its record, of
+		 * one confirmed since with every output spent, is refused by bitcoind as
+		 * spending missing inputs: it was sent, and failing it would invite the
+		 * client to pay again. When the backend cannot say now, next time.
+		 */
+		uint32_t height = 0;
+		int st = pm->be->tx_status(pm->be->ctx, &height, p.txid);
+
+		if (st == 0)
+			r = 0;
+		else if (st != COFFER_ERR_NOT_FOUND)
+			rejected = 0;
+	}
 	if (r == 0) {
 		if (p.status == STORE_PAY_SIGNED) {
 			memset(&u, 0, sizeof(u));

@@ -124,16 +124,14 @@ const ROUTES = [
 		} catch (e) {
 			if (!(e instanceof RejectError))
 				throw e;
-			if (e.code !== -27)
-				c.rejected++;
 			// Esplora passes bitcoind's refusal through in this form.
 			text(res, 400, `sendrawtransaction RPC error: ${JSON.stringify({ code: e.code, message: e.message })}`);
 		}
 	}],
 	// ---- control endpoints (not Esplora) ----
 	// What the double has seen: a test can check no double spend was ever accepted (replaced) or refused.
-	['GET', /^\/stats$/, (c, m, b, res) => json(res, 200, { height: c.tip.height, mempool: c.mempool.length,
-		txs: c.txs.size, replaced: c.replaced, rejected: c.rejected })],
+	['GET', /^\/stats$/, (c, m, b, res, srv) => json(res, 200, { height: c.tip.height, mempool: c.mempool.length,
+		txs: c.txs.size, ...srv.stats })],
 	['POST', /^\/faucet$/, control((c, j) => {
 		if (typeof j.address !== 'string' || !Number.isSafeInteger(j.amount_sat))
 			throw new RejectError(-3, 'need {address: string, amount_sat: integer}');
@@ -193,8 +191,31 @@ function answerHostile(h, res) {
 	pump();
 }
 
+/*
+ * Count what broadcasts did, through either face (Esplora, JSON-RPC): refused
+ * ones (an "already known" answer aside), and mempool transactions a
+ * broadcast evicted (a conflicting spend accepted, BIP125). GET /stats.
+ */
+function countBroadcasts(chain, stats) {
+	const broadcast = chain.broadcast.bind(chain);
+	chain.broadcast = (rawHex) => {
+		const before = new Set(chain.mempool);
+		try {
+			const txid = broadcast(rawHex);
+			for (const t of before)
+				stats.replaced += chain.txs.has(t) ? 0 : 1;
+			return txid;
+		} catch (e) {
+			if (e instanceof RejectError && e.code !== -27)
+				stats.rejected++;
+			throw e;
+		}
+	};
+}
+
 export function createServer(chain) {
-	const srv = { chain, hostile: [], wallets: new Wallets(chain) };
+	const srv = { chain, hostile: [], wallets: new Wallets(chain), stats: { replaced: 0, rejected: 0 } };
+	countBroadcasts(chain, srv.stats);
 	const server = http.createServer((req, res) => {
 		const chunks = [];
 		let size = 0;

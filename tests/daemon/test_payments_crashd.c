@@ -51,21 +51,43 @@ struct request {
 	char addr[MAX_OUTS][100];
 	int64_t amount[MAX_OUTS];
 	int fee_tenths;			/* fee rate in 0.1 sat/vB */
+	int mine_after;			/* mine a block once it is answered */
+	long kill_ms;			/* then kill cofferd this long after (-1: no) */
 	char id[64];			/* the payment the answer named ("" when none came) */
 	char answer[16];		/* its status in that answer */
 	int attempts;
+	char error[160];		/* why the client gave up on it ("" when it did not) */
 };
 
 static struct chaind chain;
 static struct proc_daemon d;
 static const char *signer;
 static struct request *reqs;
-static size_t n_req = 100;
+static size_t n_req = 100, n_clients = 2;
 static uint64_t seed, rng;
 static char fund_addr[FUND_ADDRS][100];
 static int64_t funded;
 static size_t restarts, orphans;
+static int bitcoind;			/* cofferd talks to the double's bitcoind JSON-RPC, not its Esplora API */
 static long orphan_max_ms;
+
+/*
+ * The clients' shared view of cofferd, under mu: one client at a time
+ * restarts it (bring_up) while the others wait for the new one.
+ */
+static struct {
+	pthread_mutex_t mu;
+	unsigned gen;			/* bumped by every start */
+	size_t next;			/* the next request to send */
+	int failed;			/* a check failed: stop sending */
+} C;
+
+/* A client's copy of where cofferd listens, and which start that is. */
+struct conn {
+	int port;
+	char token[65];
+	unsigned gen;
+};
 
 /* What the killer thread may kill, under mu. */
 static struct {
@@ -194,9 +216,13 @@ reap_daemon(void)
 static int
 start_daemon(void)
 {
-	const char *args[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+	const char *esplora[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
 		"--signer-kdf-passes", "1", "--sync-interval", "1", "--esplora", chain.url, "--log-level", "debug",
 		NULL };
+	const char *rpc[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+		"--signer-kdf-passes", "1", "--sync-interval", "1", "--bitcoind-rpc", chain.url, "--bitcoind-rpc-user",
+		"coffer", "--bitcoind-rpc-password", "test only", "--log-level", "debug", NULL };
+	const char *const *args = bitcoind ? rpc : esplora;
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
@@ -206,6 +232,7 @@ start_daemon(void)
 			K.gen++;
 			K.killed = 0;
 			pthread_mutex_unlock(&K.mu);
+			C.gen++;
 			restarts++;
 			return 0;
 		}
@@ -284,6 +311,8 @@ make_requests(void)
 			r->amount[o] = crashd_range(&rng, 5000, 60000);
 		}
 		r->fee_tenths = (int)crashd_range(&rng, 10, 50);
+		r->mine_after = crashd_range(&rng, 0, 5) == 0;
+		r->kill_ms = crashd_range(&rng, 0, 9) == 0 ? (long)crashd_range(&rng, 0, 400) : -1;
 	}
 	twallet_free(&w);
 }
@@ -305,53 +334,90 @@ request_body(const struct request *r)
 }
 
 static void
-sync_wallet(void)
+conn_get(struct conn *c)
 {
-	json_t *j = NULL;
-
-	(void)post(&j, "/v1/wallet/sync", NULL);
-	json_decref(j);
+	pthread_mutex_lock(&C.mu);
+	c->port = d.port;
+	memcpy(c->token, d.token, sizeof(c->token));
+	c->gen = C.gen;
+	pthread_mutex_unlock(&C.mu);
 }
 
-/* Request k until it has an answer: retried after every restart, with the same key and body. */
-static void
+/*
+ * No answer (status 0), or 423, from the cofferd of c: bring it up, unless
+ * another client did since. No answer from a cofferd nobody killed is a failure.
+ */
+static int
+recover(const struct conn *c, int status)
+{
+	int r, killed;
+
+	pthread_mutex_lock(&C.mu);
+	pthread_mutex_lock(&K.mu);
+	killed = K.killed;
+	pthread_mutex_unlock(&K.mu);
+	if (C.gen == c->gen && status == 0 && !killed) {
+		CHECK_MSG(0, "cofferd (not killed) gave no answer");
+		print_log_tail();
+		C.failed = 1;
+	}
+	if (C.gen == c->gen && !C.failed && bring_up(1) != 0)
+		C.failed = 1;
+	C.failed |= t_fail != 0;
+	r = C.failed ? -1 : 0;
+	pthread_mutex_unlock(&C.mu);
+	return r;
+}
+
+/*
+ * Request k until it has an answer: retried after every restart, with the
+ * same key and body. Returns 0, or -1 with r->error set.
+ */
+static int
 pay(size_t k)
 {
 	struct request *r = &reqs[k];
 	char *body = request_body(r);
-	int short_funds = 0;
+	int short_funds = 0, ret = -1;
+	struct conn c;
 
 	while (body != NULL) {
 		json_t *j = NULL;
 		int st;
 
 		if (++r->attempts > 300) {
-			CHECK_MSG(0, "request %zu: no answer in 300 attempts", k);
+			snprintf(r->error, sizeof(r->error), "no answer in 300 attempts");
 			break;
 		}
-		st = crashd_http(&j, d.port, d.token, "POST", "/v1/payments", body, r->key);
+		conn_get(&c);
+		st = crashd_http(&j, c.port, c.token, "POST", "/v1/payments", body, r->key);
 		if ((st == 200 || st == 201) && json_is_string(json_object_get(j, "id"))) {
 			snprintf(r->id, sizeof(r->id), "%s", json_string_value(json_object_get(j, "id")));
 			snprintf(r->answer, sizeof(r->answer), "%s", json_string_value(json_object_get(j, "status")));
 			json_decref(j);
+			ret = 0;
 			break;
 		}
 		if (st == 502 && strcmp(crashd_err(j), "broadcast_rejected") == 0) {
 			snprintf(r->answer, sizeof(r->answer), "rejected");
 			json_decref(j);
+			ret = 0;
 			break;
 		}
 		if (st == 400 && strcmp(crashd_err(j), "insufficient_funds") == 0 && short_funds++ < 20) {
 			/* Coins are held by unconfirmed payments: a block frees them. */
 			json_decref(j);
 			chaind_mine(&chain, 1);
-			sync_wallet();
+			(void)crashd_http(&j, c.port, c.token, "POST", "/v1/wallet/sync", NULL, NULL);
+			json_decref(j);
 			continue;
 		}
 		if (st == 0 || st == 423) {
 			json_decref(j);
-			if (bring_up(1) != 0)
+			if (recover(&c, st) != 0) {
+				snprintf(r->error, sizeof(r->error), "cofferd could not be brought up");
 				break;
+			}
 			continue;
 		}
 		if (st == 503) {
@@ -359,11 +425,39 @@ pay(size_t k)
 			usleep(50 * 1000);
 			continue;
 		}
-		CHECK_MSG(0, "request %zu: HTTP %d %s", k, st, crashd_err(j));
+		snprintf(r->error, sizeof(r->error), "HTTP %d %s", st, crashd_err(j));
 		json_decref(j);
 		break;
 	}
 	free(body);
+	return ret;
+}
+
+/* A client: the next request until none is left, then its mining and kill. */
+static void *
+client(void *arg)
+{
+	size_t k;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&C.mu);
+		k = C.failed ? n_req : C.next++;
+		pthread_mutex_unlock(&C.mu);
+		if (k >= n_req)
+			break;
+		if (pay(k) != 0) {
+			pthread_mutex_lock(&C.mu);
+			C.failed = 1;
+			pthread_mutex_unlock(&C.mu);
+			break;
+		}
+		if (reqs[k].mine_after)
+			chaind_mine(&chain, 1);
+		if (reqs[k].kill_ms >= 0)
+			arm(reqs[k].kill_ms);
+	}
+	return NULL;
 }
 
 /* Clean restart, everything mined; wait until no payment is in flight and cofferd has synced the tip. */
@@ -569,7 +663,8 @@ fund(void)
 	}
 	chaind_mine(&chain, 1);
 	for (tries = 0; tries < 600; tries++) {
-		sync_wallet();
+		(void)post(&j, "/v1/wallet/sync", NULL);
+		json_decref(j);
 		st = crashd_http(&j, d.port, d.token, "GET", "/v1/wallet/balance", NULL, NULL);
 		if (st == 200 && crashd_jint(j, "confirmed_sat") == funded) {
 			json_decref(j);
@@ -595,7 +690,8 @@ test_crash_loop(void)
 {
 	const char *env = getenv("COFFER_CRASH_SEED"), *soak = getenv("COFFER_SOAK");
 	double t0, t1, t2;
-	pthread_t th;
+	pthread_t th, cl[16];
+	const char *nc = getenv("COFFER_CRASHD_CLIENTS");
 	size_t k;
 
 	if ((signer = test_signer_bin()) == NULL) {
@@ -605,15 +701,19 @@ test_crash_loop(void)
 	}
 	if (soak != NULL && atoi(soak) > 0)
 		n_req = (size_t)atoi(soak);
+	bitcoind = getenv("COFFER_CRASHD_BITCOIND") != NULL;
+	if (nc != NULL && atoi(nc) > 0)
+		n_clients = (size_t)atoi(nc) < 16 ? (size_t)atoi(nc) : 16;
 	t0 = now_s();
 	seed = env != NULL && env[0] != '\0' ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)(unsigned)getpid();
 	rng = seed;
-	printf("crashd: seed %llu (replay: COFFER_CRASH_SEED=%llu), %zu payments\n", (unsigned long long)seed,
-	    (unsigned long long)seed, n_req);
+	printf("crashd: seed %llu (replay: COFFER_CRASH_SEED=%llu), %zu payments, %zu clients\n",
+	    (unsigned long long)seed, (unsigned long long)seed, n_req, n_clients);
 	fflush(stdout);
 	/* Orphans (the signer of a killed cofferd) become this process's children, to watch and reap. */
 	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 	pthread_mutex_init(&K.mu, NULL);
+	pthread_mutex_init(&C.mu, NULL);
 	pthread_cond_init(&K.cv, NULL);
 	memset(&d, 0, sizeof(d));
 	if ((reqs = calloc(n_req, sizeof(*reqs))) == NULL)
@@ -633,13 +733,13 @@ test_crash_loop(void)
 	if (pthread_create(&th, NULL, killer, NULL) != 0)
 		abort();
 	t1 = now_s();
-	for (k = 0; k < n_req && t_fail == 0; k++) {
-		pay(k);
-		if (crashd_range(&rng, 0, 5) == 0)
-			chaind_mine(&chain, 1);
-		if (crashd_range(&rng, 0, 9) == 0)
-			arm((long)crashd_range(&rng, 0, 400));
-	}
+	for (k = 0; k < n_clients; k++)
+		if (pthread_create(&cl[k], NULL, client, NULL) != 0)
+			abort();
+	for (k = 0; k < n_clients; k++)
+		pthread_join(cl[k], NULL);
+	for (k = 0; k < n_req; k++)
+		CHECK_MSG(reqs[k].error[0] == '\0', "request %zu: %s", k, reqs[k].error);
 	pthread_mutex_lock(&K.mu);
 	K.stop = 1;
 	pthread_cond_signal(&K.cv);
