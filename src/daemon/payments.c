@@ -373,7 +373,14 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 	cbuf_free(&raw);
 	if (r != 0)
 		return r;
-	return payments_broadcast(pm, id, now);
+	/*
+	 * The worker's reconcile (kicked after every sync) sends signed payments
+	 * too, and may have sent this one (and followed it further) between our
+	 * record and our send: then what it recorded is the answer, not a
+	 * payment_state error for a payment that went out.
+	 */
+	r = payments_broadcast(pm, id, now);
+	return r == COFFER_ERR_PAY_STATE ? 0 : r;
 }
 
 /* The outputs as recorded: [{address, amount_sat}] in request order, the final amounts. */
