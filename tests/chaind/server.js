@@ -158,6 +158,7 @@ const ROUTES = [
 			throw new HttpError(400, 'need {path}');
 		srv.hostile.push({ method: j.method ?? 'GET', path: j.path, status: j.status ?? 200,
 			body: j.body ?? '', repeat: j.repeat ?? 1, hang: j.hang === true, truncate: j.truncate === true,
+			accept: j.accept === true,
 			times: j.times ?? 1, type: j.content_type ?? 'application/json' });
 		json(res, 200, { ok: true });
 	}],
@@ -213,6 +214,35 @@ function countBroadcasts(chain, stats) {
 	};
 }
 
+/* An answer nobody receives. */
+const DISCARD = { writeHead() {}, write() { return true; }, end() {}, on() {}, once() {} };
+
+/* A request: the JSON-RPC face (POST / and /wallet/<name>), else the routes. */
+function dispatch(srv, req, path, body, res) {
+	if (req.method === 'POST' && (path === '/' || path.startsWith('/wallet/'))) {
+		// bitcoind mode: JSON-RPC, Basic auth required (any credentials).
+		if (!/^Basic [A-Za-z0-9+/=]+$/.test(req.headers.authorization ?? '')) {
+			res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"', 'content-length': 0 });
+			return res.end();
+		}
+		const [status, answer] = rpcAnswer(srv.wallets, path, body);
+		return json(res, status, answer);
+	}
+	try {
+		for (const [method, re, fn] of ROUTES) {
+			const m = re.exec(path);
+			if (m && method === req.method)
+				return fn(srv.chain, m, body, res, srv);
+		}
+		throw new HttpError(404, 'not found');
+	} catch (e) {
+		if (e instanceof HttpError)
+			text(res, e.status, e.message);
+		else
+			text(res, 500, `internal error: ${e.message}`);
+	}
+}
+
 export function createServer(chain) {
 	const srv = { chain, hostile: [], wallets: new Wallets(chain), stats: { replaced: 0, rejected: 0 } };
 	countBroadcasts(chain, srv.stats);
@@ -237,30 +267,13 @@ export function createServer(chain) {
 				const h = srv.hostile[hi];
 				if (--h.times <= 0)
 					srv.hostile.splice(hi, 1);
+				// accept: handled as usual first, that answer dropped (a broadcast the chain
+				// took whose answer was lost, or never came with hang).
+				if (h.accept)
+					dispatch(srv, req, path, Buffer.concat(chunks).toString('utf8'), DISCARD);
 				return answerHostile(h, res);
 			}
-			if (req.method === 'POST' && (path === '/' || path.startsWith('/wallet/'))) {
-				// bitcoind mode: JSON-RPC, Basic auth required (any credentials).
-				if (!/^Basic [A-Za-z0-9+/=]+$/.test(req.headers.authorization ?? '')) {
-					res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"', 'content-length': 0 });
-					return res.end();
-				}
-				const [status, answer] = rpcAnswer(srv.wallets, path, Buffer.concat(chunks).toString('utf8'));
-				return json(res, status, answer);
-			}
-			try {
-				for (const [method, re, fn] of ROUTES) {
-					const m = re.exec(path);
-					if (m && method === req.method)
-						return fn(chain, m, Buffer.concat(chunks).toString('utf8'), res, srv);
-				}
-				throw new HttpError(404, 'not found');
-			} catch (e) {
-				if (e instanceof HttpError)
-					text(res, e.status, e.message);
-				else
-					text(res, 500, `internal error: ${e.message}`);
-			}
+			dispatch(srv, req, path, Buffer.concat(chunks).toString('utf8'), res);
 		});
 	});
 	server.keepAliveTimeout = 5000;
