@@ -268,6 +268,22 @@ payments_broadcast(struct payments *pm, const char *id, int64_t now)
 		return COFFER_ERR_INTERNAL;
 	}
 	r = pm->be->broadcast(pm->be->ctx, &rejected, reason, sizeof(reason), p.raw_tx, p.raw_tx_len);
+	if (r != 0 && rejected && p.has_txid) {
+		/*
+		 * Refused: but is this very transaction on the chain already? A re-send
+		 * after a crash (or a lost answer) between the send and its record, of
+		 * one confirmed since with every output spent, is refused by bitcoind as
+		 * spending missing inputs: it was sent, and failing it would invite the
+		 * client to pay again. When the backend cannot say now, next time.
+		 */
+		uint32_t height = 0;
+		int st = pm->be->tx_status(pm->be->ctx, &height, p.txid);
+
+		if (st == 0)
+			r = 0;
+		else if (st != COFFER_ERR_NOT_FOUND)
+			rejected = 0;
+	}
 	if (r == 0) {
 		if (p.status == STORE_PAY_SIGNED) {
 			memset(&u, 0, sizeof(u));
@@ -378,7 +394,14 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 	cbuf_free(&raw);
 	if (r != 0)
 		return r;
-	return payments_broadcast(pm, id, now);
+	/*
+	 * The worker's reconcile (kicked after every sync) sends signed payments
+	 * too, and may have sent this one (and followed it further) between our
+	 * record and our send: then what it recorded is the answer, not a
+	 * payment_state error for a payment that went out.
+	 */
+	r = payments_broadcast(pm, id, now);
+	return r == COFFER_ERR_PAY_STATE ? 0 : r;
 }
 
 /* The outputs as recorded: [{address, amount_sat}] in request order, the final amounts. */
