@@ -265,6 +265,20 @@ payments_fail(struct payments *pm, const char *id, int from, const char *reason,
 	return 0;
 }
 
+/* Whether a payment got past signed (broadcast, confirmed, replaced) since we last looked. */
+static int
+sent_meanwhile(struct payments *pm, const char *id)
+{
+	struct store_payment q;
+	int yes;
+
+	if (store_payment_get(pm->store, &q, id) != 0)
+		return 0;
+	yes = q.status == STORE_PAY_BROADCAST || q.status == STORE_PAY_CONFIRMED || q.status == STORE_PAY_REPLACED;
+	store_payment_clear(&q);
+	return yes;
+}
+
 /* Payments some thread is broadcasting (struct payments.sending): one, and a replacement's parent. */
 struct payments_sending {
 	char id[2][STORE_PAY_ID_LEN + 1];
@@ -320,6 +334,18 @@ payments_broadcast(struct payments *pm, const char *id, int64_t now)
 	pm->sending = &me;
 	pthread_mutex_unlock(&pm->bcast_mu);
 	r = broadcast_one(pm, id, now);
+	if (r == COFFER_ERR_PAY_STATE) {
+		/* Another caller settled it while we waited: its outcome is ours. */
+		struct store_payment q;
+
+		if (store_payment_get(pm->store, &q, id) == 0) {
+			if (q.status == STORE_PAY_FAILED)
+				r = COFFER_ERR_PAY_BROADCAST_REJECTED;
+			else if (q.status == STORE_PAY_CONFIRMED || q.status == STORE_PAY_REPLACED)
+				r = 0;
+			store_payment_clear(&q);
+		}
+	}
 	if (pthread_mutex_lock(&pm->bcast_mu) != 0)
 		abort();
 	for (pp = &pm->sending; *pp != NULL; pp = &(*pp)->next)
@@ -351,12 +377,35 @@ broadcast_one(struct payments *pm, const char *id, int64_t now)
 		return COFFER_ERR_INTERNAL;
 	}
 	r = pm->be->broadcast(pm->be->ctx, &rejected, reason, sizeof(reason), p.raw_tx, p.raw_tx_len);
+	if (r != 0 && rejected && p.has_txid) {
+		/*
+		 * Refused: but is this very transaction on the chain already? A re-send
+		 * after a crash (or a lost answer) between the send and its record, of
+		 * one confirmed since with every output spent, is refused by bitcoind as
+		 * spending missing inputs: it was sent, and failing it would invite the
+		 * client to pay again. When the backend cannot say now, next time.
+		 */
+		uint32_t height = 0;
+		int st = pm->be->tx_status(pm->be->ctx, &height, p.txid);
+
+		if (st == 0)
+			r = 0;
+		else if (st != COFFER_ERR_NOT_FOUND)
+			rejected = 0;
+	}
 	if (r == 0) {
 		if (p.status == STORE_PAY_SIGNED) {
 			memset(&u, 0, sizeof(u));
 			u.from = STORE_PAY_SIGNED;
 			u.to = STORE_PAY_BROADCAST;
 			r = payments_update_event(pm, id, &u, "payment.sent", now);
+			/*
+			 * The reconcile pass (kicked by the sync this very broadcast
+			 * asked for) may have sent and recorded it meanwhile: the same
+			 * transaction, the same outcome.
+			 */
+			if (r == COFFER_ERR_PAY_STATE && sent_meanwhile(pm, id))
+				r = 0;
 		}
 		if (r == 0 && p.parent_id[0] != '\0' && (strcmp(p.kind, "bump") == 0 || strcmp(p.kind, "cancel") == 0)) {
 			struct store_payment parent;
@@ -454,7 +503,14 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 	cbuf_free(&raw);
 	if (r != 0)
 		return r;
-	return payments_broadcast(pm, id, now);
+	/*
+	 * The worker's reconcile (kicked after every sync) sends signed payments
+	 * too, and may have sent this one (and followed it further) between our
+	 * record and our send: then what it recorded is the answer, not a
+	 * payment_state error for a payment that went out.
+	 */
+	r = payments_broadcast(pm, id, now);
+	return r == COFFER_ERR_PAY_STATE ? 0 : r;
 }
 
 /* The outputs as recorded: [{address, amount_sat}] in request order, the final amounts. */

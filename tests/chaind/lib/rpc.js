@@ -88,7 +88,8 @@ function feeRateArg(v, dflt) {
  * reject-reason, reject-details?}]. As Core: inputs unknown or spent on chain
  * are "missing-inputs" (no details), a transaction in the mempool is
  * "txn-already-in-mempool" (same txid, other witness:
- * "txn-same-nonwitness-data-in-mempool"), one in a block "txn-already-known",
+ * "txn-same-nonwitness-data-in-mempool"), one in a block "txn-already-known"
+ * (or "missing-inputs" once every output of it is spent in a block),
  * a fee over maxfeerate (default 0.10 BTC/kvB, 0 = no limit)
  * "max-fee-exceeded". The double tests one transaction per call (no package
  * validation: more than one is refused with -8).
@@ -112,6 +113,10 @@ function testMempoolAccept(chain, rawtxs, maxfeerate) {
 	const out = { txid: e.txid, wtxid: e.wtxid };
 	const known = chain.txs.get(e.txid);
 	if (known) {
+		// In a block: "already known" while an output is unspent on chain; once all are spent, missing inputs.
+		const spentInBlock = (v) => (chain.txs.get(chain.spends.get(`${e.txid}:${v}`))?.height ?? 0) > 0;
+		if (known.height !== 0 && known.outputs.every((o, v) => spentInBlock(v)))
+			return [{ ...out, allowed: false, 'reject-reason': 'missing-inputs' }];
 		const reason = known.height !== 0 ? 'txn-already-known'
 			: known.wtxid === e.wtxid ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool';
 		return [{ ...out, allowed: false, 'reject-reason': reason, 'reject-details': reason }];

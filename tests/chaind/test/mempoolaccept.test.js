@@ -114,10 +114,11 @@ test('an acceptable transaction: Core\'s shape, and the mempool unchanged', asyn
 	assert.equal(ce.ancestorcount, 2);
 	assert.equal(ce.fees.ancestor, (1410 + 1590) / 1e8);
 	assert.deepEqual((await rpc('getmempoolentry', [s.txid])).result.spentby, [child.txid]);
-	// Mined: out of the mempool, "already known".
+	// Mined: out of the mempool; "already known" while an output is unspent, else missing inputs (as Core).
 	await post('/mine', { blocks: 1 });
 	assert.equal((await rpc('getmempoolentry', [s.txid])).error.code, -5);
-	assert.equal((await tma([s.hex]))[0]['reject-reason'], 'txn-already-known');
+	assert.equal((await tma([child.hex]))[0]['reject-reason'], 'txn-already-known');
+	assert.equal((await tma([s.hex]))[0]['reject-reason'], 'missing-inputs');
 });
 
 test('refusals carry Core\'s reject reasons, and nothing enters the mempool', async () => {
