@@ -235,6 +235,20 @@ payments_fail(struct payments *pm, const char *id, int from, const char *reason,
 	return 0;
 }
 
+/* Whether a payment got past signed (broadcast, confirmed, replaced) since we last looked. */
+static int
+sent_meanwhile(struct payments *pm, const char *id)
+{
+	struct store_payment q;
+	int yes;
+
+	if (store_payment_get(pm->store, &q, id) != 0)
+		return 0;
+	yes = q.status == STORE_PAY_BROADCAST || q.status == STORE_PAY_CONFIRMED || q.status == STORE_PAY_REPLACED;
+	store_payment_clear(&q);
+	return yes;
+}
+
 int
 payments_broadcast(struct payments *pm, const char *id, int64_t now)
 {
@@ -276,6 +290,13 @@ payments_broadcast(struct payments *pm, const char *id, int64_t now)
 			u.from = STORE_PAY_SIGNED;
 			u.to = STORE_PAY_BROADCAST;
 			r = payments_update_event(pm, id, &u, "payment.sent", now);
+			/*
+			 * The reconcile pass (kicked by the sync this very broadcast
+			 * asked for) may have sent and recorded it meanwhile: the same
+			 * transaction, the same outcome.
+			 */
+			if (r == COFFER_ERR_PAY_STATE && sent_meanwhile(pm, id))
+				r = 0;
 		}
 		if (r == 0 && p.parent_id[0] != '\0' && (strcmp(p.kind, "bump") == 0 || strcmp(p.kind, "cancel") == 0)) {
 			struct store_payment parent;
