@@ -430,6 +430,14 @@ payments_chain_sign_signer(void *ctx, struct cbuf *out, const uint8_t *psbt, siz
 		return COFFER_ERR_SIGNER_UNAVAILABLE;
 	}
 	r = client_sign_psbt(&w->client, out, &res, &pass, psbt, len);
+	/*
+	 * The signer is gone (it crashed, or was killed): this request holds the
+	 * store, so it cannot lock the wallet and start another signer as
+	 * wallet_leave would; the next request or sync round does
+	 * (wallet_session_check). Until then every payment got signer_closed.
+	 */
+	if (w->client.t.fd < 0)
+		__atomic_store_n(&w->sign_lost, 1, __ATOMIC_RELEASE);
 	if (pthread_mutex_unlock(&w->mu) != 0)
 		abort();
 	return r;

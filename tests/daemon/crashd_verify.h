@@ -19,6 +19,7 @@ struct crashd_request {
 	int fee_tenths;			/* fee rate in 0.1 sat/vB */
 	int mine_after;			/* mine a block once it is answered */
 	long kill_ms;			/* then kill cofferd this long after (-1: no) */
+	int kill_signer;		/* its signer rather than cofferd */
 	char id[64];			/* the payment the answer named ("" when none came) */
 	char answer[16];		/* its status in that answer */
 	int attempts;

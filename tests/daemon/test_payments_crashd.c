@@ -6,7 +6,8 @@
  * Idempotency-Key, and retry a request whose answer they did not get, as a
  * real client would. Meanwhile a killer thread SIGKILLs cofferd after random
  * delays: in the middle of requests, of the unlock, of the start-up
- * reconcile. The client that notices checks the killed daemon's children
+ * reconcile (one kill in four is of its signer: cofferd locks the wallet and
+ * starts another, the client unlocks again). The client that notices checks the killed daemon's children
  * (its signer) exit by themselves and that nothing holds the datadir any
  * more, restarts cofferd, unlocks, and all go on. Blocks are mined now and
  * then, so some payments confirm while others are in flight. Afterwards (a
@@ -87,21 +88,21 @@ static struct {
 	pthread_cond_t cv;
 	pid_t pid;			/* the running cofferd; 0 when none may be killed */
 	unsigned gen;			/* which start of cofferd that is */
-	int armed;			/* a kill is asked for: of start arm_gen, arm_ms from now */
-	unsigned arm_gen;
+	int armed;			/* a kill is asked for, arm_ms from now (of whichever start runs then) */
 	long arm_ms;
+	int arm_signer;			/* of its signer rather than of cofferd */
 	int killed;			/* the current start was killed (not reaped yet) */
 	pid_t kids[MAX_KIDS];		/* its children at that moment */
 	size_t n_kids;
 	int stop;
-	size_t kills;
+	size_t kills, signer_kills;
 } K;
 
 static void *
 killer(void *arg)
 {
 	struct timespec t;
-	unsigned gen;
+	int signer_target;
 
 	(void)arg;
 	pthread_mutex_lock(&K.mu);
@@ -111,13 +112,19 @@ killer(void *arg)
 			continue;
 		}
 		K.armed = 0;
-		gen = K.arm_gen;
+		signer_target = K.arm_signer;
 		t.tv_sec = K.arm_ms / 1000;
 		t.tv_nsec = (K.arm_ms % 1000) * 1000000L;
 		pthread_mutex_unlock(&K.mu);
 		nanosleep(&t, NULL);
 		pthread_mutex_lock(&K.mu);
-		if (!K.stop && K.pid > 0 && K.gen == gen && !K.killed) {
+		if (!K.stop && K.pid > 0 && !K.killed && signer_target) {
+			/* The signer (cofferd's one child) dies: cofferd must lock, start another, carry on. */
+			if (crashd_children(K.pid, K.kids, 1) == 1) {
+				kill(K.kids[0], SIGKILL);
+				K.signer_kills++;
+			}
+		} else if (!K.stop && K.pid > 0 && !K.killed) {
 			K.n_kids = crashd_children(K.pid, K.kids, MAX_KIDS);
 			kill(K.pid, SIGKILL);	/* our own child, by pid, not reaped yet */
 			K.killed = 1;
@@ -128,14 +135,14 @@ killer(void *arg)
 	return NULL;
 }
 
-/* Ask for a kill of the running cofferd ms from now. */
+/* Ask for a kill of the running cofferd (or of its signer) ms from now. */
 static void
-arm(long ms)
+arm(long ms, int signer_only)
 {
 	pthread_mutex_lock(&K.mu);
 	K.armed = 1;
-	K.arm_gen = K.gen;
 	K.arm_ms = ms;
+	K.arm_signer = signer_only;
 	pthread_cond_signal(&K.cv);
 	pthread_mutex_unlock(&K.mu);
 }
@@ -268,7 +275,7 @@ bring_up(int may_kill)
 			if (start_daemon() != 0)
 				return -1;
 			if (may_kill && crashd_range(&rng, 0, 4) == 0)
-				arm((long)crashd_range(&rng, 0, 250));
+				arm((long)crashd_range(&rng, 0, 250), 0);
 		}
 		st = post(&j, "/v1/wallet/unlock", "{\"passphrase\":\"" PASS "\"}");
 		json_decref(j);
@@ -310,7 +317,8 @@ make_requests(void)
 		}
 		r->fee_tenths = (int)crashd_range(&rng, 10, 50);
 		r->mine_after = crashd_range(&rng, 0, 5) == 0;
-		r->kill_ms = crashd_range(&rng, 0, 9) == 0 ? (long)crashd_range(&rng, 0, 400) : -1;
+		r->kill_ms = crashd_range(&rng, 0, 6) == 0 ? (long)crashd_range(&rng, 0, 400) : -1;
+		r->kill_signer = crashd_range(&rng, 0, 3) == 0;
 	}
 	twallet_free(&w);
 }
@@ -376,7 +384,8 @@ pay(size_t k)
 {
 	struct crashd_request *r = &reqs[k];
 	char *body = request_body(r);
-	int short_funds = 0, ret = -1;
+	int short_funds = 0, ret = -1, last = 0;
+	char last_code[48] = "";
 	struct conn c;
 
 	while (body != NULL) {
@@ -384,11 +393,14 @@ pay(size_t k)
 		int st;
 
 		if (++r->attempts > 1000) {
-			snprintf(r->error, sizeof(r->error), "no answer in 1000 attempts");
+			snprintf(r->error, sizeof(r->error), "no answer in 1000 attempts (the last: HTTP %d %s)", last,
+			    last_code);
 			break;
 		}
 		conn_get(&c);
 		st = crashd_http(&j, c.port, c.token, "POST", "/v1/payments", body, r->key);
+		last = st;
+		snprintf(last_code, sizeof(last_code), "%s", crashd_err(j));
 		if ((st == 200 || st == 201) && json_is_string(json_object_get(j, "id"))) {
 			snprintf(r->id, sizeof(r->id), "%s", json_string_value(json_object_get(j, "id")));
 			snprintf(r->answer, sizeof(r->answer), "%s", json_string_value(json_object_get(j, "status")));
@@ -453,7 +465,7 @@ client(void *arg)
 		if (reqs[k].mine_after)
 			chaind_mine(&chain, 1);
 		if (reqs[k].kill_ms >= 0)
-			arm(reqs[k].kill_ms);
+			arm(reqs[k].kill_ms, reqs[k].kill_signer);
 	}
 	return NULL;
 }
@@ -626,8 +638,8 @@ test_crash_loop(void)
 		settle();
 		crashd_verify(&chain, d.port, d.token, reqs, n_req, fund_addr, FUND_ADDRS, funded);
 	}
-	printf("crashd: %zu SIGKILLs, %zu starts, %zu orphaned children reaped (slowest exit %ld ms); %.1f s: "
-	    "setup %.1f, payments %.1f, settle and checks %.1f\n", K.kills, restarts, orphans, orphan_max_ms,
+	printf("crashd: %zu SIGKILLs of cofferd, %zu of its signer, %zu starts, %zu orphaned children reaped (slowest exit %ld ms); %.1f s: "
+	    "setup %.1f, payments %.1f, settle and checks %.1f\n", K.kills, K.signer_kills, restarts, orphans, orphan_max_ms,
 	    now_s() - t0, t1 - t0, t2 - t1, now_s() - t2);
 	if (t_fail != 0)
 		printf("crashd: FAILED with seed %llu\n", (unsigned long long)seed);
