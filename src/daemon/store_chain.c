@@ -438,8 +438,9 @@ store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, 
 
 	*n = 0;
 	store_lock(s);
+	/* +spent: walk the primary key in order (LIMIT stops early) rather than the spent index and a sort. */
 	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height FROM utxos "
-	    "WHERE spent = 0 AND (?1 = 0 OR (txid, vout) > (?2, ?3)) ORDER BY txid, vout LIMIT ?4", -1, &st, NULL) !=
+	    "WHERE +spent = 0 AND (?1 = 0 OR (txid, vout) > (?2, ?3)) ORDER BY txid, vout LIMIT ?4", -1, &st, NULL) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_int(st, 1, after_txid != NULL) != SQLITE_OK ||
 	    sqlite3_bind_blob(st, 2, after_txid != NULL ? after_txid : zero, 32, SQLITE_STATIC) != SQLITE_OK ||

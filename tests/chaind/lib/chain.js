@@ -245,11 +245,12 @@ export class Chain {
 		const b = { hash: hashHex(sha256d(header)), height, time, prev: prev ? prev.hash : null, txids,
 			merkle: hashHex(merkle), nonce, size: 80 + txids.reduce((a, t) => a + this.txs.get(t).size, 0),
 			weight: 320 + txids.reduce((a, t) => a + this.txs.get(t).weight, 0) };
-		for (const t of txids) {
+		txids.forEach((t, pos) => {
 			const e = this.txs.get(t);
 			e.height = height;
 			e.block = b;
-		}
+			e.pos = pos;	// place in its block (indexOf over a big block is too slow)
+		});
 		this.blocks.push(b);
 		this.byHash.set(b.hash, b);
 		return b;

@@ -20,12 +20,22 @@ export function statusJson(e) {
 	return { confirmed: true, block_height: e.height, block_hash: e.block.hash, block_time: e.block.time };
 }
 
+/* Type and address of a script, remembered: decoding a taproot output key checks it
+ * is on the curve (a square root), too slow to repeat for every output of every page. */
+const scriptInfo = new Map();
+
 function outJson(chain, o) {
-	const j = { scriptpubkey: hex.encode(o.script), scriptpubkey_asm: '', scriptpubkey_type: scriptType(o.script),
-		value: Number(o.amount) };
-	const a = chain.scriptAddress(o.script);
-	if (a !== undefined)
-		j.scriptpubkey_address = a;
+	const h = hex.encode(o.script);
+	let info = scriptInfo.get(h);
+	if (info === undefined) {
+		info = { type: scriptType(o.script), address: chain.scriptAddress(o.script) };
+		if (scriptInfo.size > 1000000)
+			scriptInfo.clear();
+		scriptInfo.set(h, info);
+	}
+	const j = { scriptpubkey: h, scriptpubkey_asm: '', scriptpubkey_type: info.type, value: Number(o.amount) };
+	if (info.address !== undefined)
+		j.scriptpubkey_address = info.address;
 	return j;
 }
 
@@ -54,7 +64,7 @@ export function txJson(chain, e) {
 
 /* Sort key: position in the chain (height, then place in its block). */
 function chainPos(e) {
-	return e.height * 1e6 + e.block.txids.indexOf(e.txid);
+	return e.height * 1e6 + e.pos;
 }
 
 /*
