@@ -7,7 +7,7 @@ GCC_BUILD   ?= build-gcc-check
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all setup build run cli check test fuzz bench interop clean
+.PHONY: all setup build run cli check test fuzz bench interop clean soak
 
 all: build
 
@@ -54,13 +54,22 @@ fuzz: setup
 	@cmake --build build-fuzz -j $(JOBS)
 	@cd build-fuzz && COFFER_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest -R '^fuzz_' --output-on-failure
 
-# The payments crash test at length: SOAK_PAYMENTS payments while the worker is SIGKILLed and restarted.
+# The payments crash tests at length: SOAK_PAYMENTS payments while the in-process worker is SIGKILLed and
+# restarted, then SOAK_CRASHD payments while the real cofferd (and its signer) is. COFFER_CRASH_SEED=N replays
+# a cofferd run (docs/TESTING.md).
 SOAK_PAYMENTS ?= 400
+SOAK_CRASHD ?= 1000
 soak: setup
 	@CC=clang cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DCOFFER_SANITIZE=ON -DCOFFER_WERROR=ON -DCOFFER_FUZZ=ON >/dev/null
-	@cmake --build $(CHECK_BUILD) -j $(JOBS) --target daemon_test_payments_crash -- --no-print-directory
-	@cd $(CHECK_BUILD) && COFFER_SOAK=$(SOAK_PAYMENTS) ./daemon_test_payments_crash
+	@cmake --build $(CHECK_BUILD) -j $(JOBS) --target daemon_test_payments_crash daemon_test_payments_crashd \
+		cofferd coffer-signer -- --no-print-directory
+	@bash tests/chaind/setup
+	@bash scripts/signer-user --if-root
+	@cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 COFFER_SOAK=$(SOAK_PAYMENTS) ./daemon_test_payments_crash
+	@cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 COFFER_SOAK=$(SOAK_CRASHD) ./daemon_test_payments_crashd
 
 bench: build
 	@bash bench/run $(BUILD)

@@ -249,6 +249,8 @@ static const struct err_entry err_table[] = {
 	E(COFFER_ERR_PAY_UNAVAILABLE, "payments_unavailable", "payments need the chain backend and the signer"),
 	E(COFFER_ERR_PAY_HAS_DESCENDANT, "payment_has_descendant",
 	    "a later payment spends this payment's change; bump that one instead"),
+	E(COFFER_ERR_PAY_NOT_SYNCED, "wallet_not_synced",
+	    "the wallet's view of the chain has not been synced since unlock; retry shortly"),
 };
 #undef E
 

@@ -261,6 +261,7 @@
 #define COFFER_ERR_PAY_BROADCAST_REJECTED -668 /* the network refused the transaction */
 #define COFFER_ERR_PAY_UNAVAILABLE  -669 /* payments need the chain backend and the signer */
 #define COFFER_ERR_PAY_HAS_DESCENDANT -670 /* a later payment spends this one's change: bump that one */
+#define COFFER_ERR_PAY_NOT_SYNCED   -671 /* the wallet's view of the chain has not been synced since unlock */
 
 /* Return a short, human readable, secret-free message for an error code. */
 const char *coffer_err_msg(int code);

@@ -105,6 +105,7 @@ api_status_for(int code)
 	case COFFER_ERR_SIGNER_DIR:
 	case COFFER_ERR_SIGNER_BUSY:
 	case COFFER_ERR_PAY_UNAVAILABLE:
+	case COFFER_ERR_PAY_NOT_SYNCED:
 		return 503;
 	/* Our own failures: never the client's fault. */
 	case COFFER_ERR_INTERNAL:
@@ -419,7 +420,6 @@ int
 api_begin(struct daemon *d, struct api_request *rq, struct api_response *rs)
 {
 	const struct api_route *rt;
-	enum wallet_state state;
 	int r;
 
 	rs->cors_origin = cors_origin(d, rq->origin);
@@ -468,11 +468,11 @@ api_begin(struct daemon *d, struct api_request *rq, struct api_response *rs)
 	}
 	/* An unlock session that has run out ends before anyone uses it. */
 	wallet_session_check(d->wallet);
-	if (!(rt->flags & ROUTE_LOCKED_OK) && (state = daemon_wallet_state(d)) != WALLET_UNLOCKED) {
-		fail(rs, COFFER_ERR_WALLET_LOCKED, "%s",
-		    state == WALLET_NO_SIGNER ? "the wallet is locked: no signer is connected" :
-		    state == WALLET_UNINITIALIZED ? "no wallet yet: create one first" :
-		    "the wallet is locked: unlock it first");
+	if (!(rt->flags & (ROUTE_LOCKED_OK | ROUTE_CHECK_FIRST)) && api_wallet_locked(d, rs) != 0) {
+		char msg[API_MAX_MESSAGE];
+
+		memcpy(msg, rs->message, sizeof(msg));
+		api_reply_error(rs, COFFER_ERR_WALLET_LOCKED, msg);
 		return 1;
 	}
 	if (!(rt->flags & ROUTE_BODY))
@@ -490,6 +490,18 @@ api_too_large(struct daemon *d, struct api_request *rq, struct api_response *rs)
 		fail(rs, COFFER_ERR_BODY_TOO_LARGE, "this route takes no request body");
 	else
 		fail(rs, COFFER_ERR_BODY_TOO_LARGE, "request body over %zu bytes", rq->body_cap);
+}
+
+int
+api_wallet_locked(struct daemon *d, struct api_response *rs)
+{
+	enum wallet_state state = daemon_wallet_state(d);
+
+	if (state == WALLET_UNLOCKED)
+		return 0;
+	api_message(rs, "%s", state == WALLET_NO_SIGNER ? "the wallet is locked: no signer is connected" :
+	    state == WALLET_UNINITIALIZED ? "no wallet yet: create one first" : "the wallet is locked: unlock it first");
+	return COFFER_ERR_WALLET_LOCKED;
 }
 
 /* application/json, optionally with parameters (charset=utf-8). */

@@ -38,6 +38,12 @@ struct daemon;
 /* Route flags. */
 #define ROUTE_LOCKED_OK 1u	/* answers while the wallet is locked */
 #define ROUTE_BODY 2u		/* takes a JSON object body */
+/*
+ * Checks its input before the wallet's state: a locked wallet is the
+ * handler's to answer (api_wallet_locked), after the request's own errors
+ * (docs/API.md, "Order of errors").
+ */
+#define ROUTE_CHECK_FIRST 4u
 
 struct api_request;
 struct api_response;
@@ -132,6 +138,11 @@ int api_reply_text(struct api_response *rs, unsigned int status, const char *con
 void api_reply_error(struct api_response *rs, int code, const char *message);
 /* Set rs->message from a format (for a handler returning an error code). */
 void api_message(struct api_response *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * COFFER_ERR_WALLET_LOCKED with the message that says why (no signer, no
+ * wallet yet, locked), for a ROUTE_CHECK_FIRST handler; 0 when unlocked.
+ */
+int api_wallet_locked(struct daemon *d, struct api_response *rs);
 
 /*
  * Query parameters: refuse any not in names[n] or given twice.

@@ -77,12 +77,14 @@ payments_load_coins(struct payments *pm, struct pay_utxo **u, size_t *n)
 
 	*u = NULL;
 	*n = 0;
-	if ((r = pm->be->utxos(pm->be->ctx, u, n)) != 0)
+	/*
+	 * Reservations first: a coin released meanwhile (its payment confirmed and
+	 * the chain view no longer lists it) is then absent from the coins read next.
+	 */
+	if ((r = store_reserved_inputs(pm->store, &res, &nres)) != 0)
 		return r;
-	if ((r = store_reserved_inputs(pm->store, &res, &nres)) != 0) {
-		free(*u);
-		*u = NULL;
-		*n = 0;
+	if ((r = pm->be->utxos(pm->be->ctx, u, n)) != 0) {
+		free(res);
 		return r;
 	}
 	if (nres > 1)
@@ -332,8 +334,15 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 
 	cbuf_init(&raw, STORE_MAX_RAW_TX);
 	if ((r = sign_extract(pm, &raw, txid, psbt, passphrase)) != 0) {
-		snprintf(why, sizeof(why), "signing refused: %s", coffer_err_name(r));
-		payments_fail(pm, id, STORE_PAY_CREATED, why, now);
+		/*
+		 * No transaction exists: the request leaves nothing behind (no
+		 * payment, no event, its coins and key free again), as bad input
+		 * does. Should that fail, it is failed instead (reconcile would).
+		 */
+		if (store_payment_discard(pm->store, id) != 0) {
+			snprintf(why, sizeof(why), "signing refused: %s", coffer_err_name(r));
+			payments_fail(pm, id, STORE_PAY_CREATED, why, now);
+		}
 		cbuf_free(&raw);
 		return r;
 	}

@@ -160,6 +160,16 @@ int payments_reconcile(struct payments *pm, size_t *changed, int64_t now);
 int payments_request_parse(struct payments_request *req, char *msg, size_t msgsize, json_t *body,
     const char *idem_header);
 
+/*
+ * Check a parsed request as far as it does not depend on the wallet (the
+ * routes do it before they look at the wallet's state): addresses for net,
+ * dust, the sum of amounts, drain_to, and the fee rate within [min, max]
+ * (0: the defaults) when one was given. The engine checks again.
+ * Returns 0 or pay_check_request's codes (msg names the field).
+ */
+int payments_request_check(const struct payments_request *req, char *msg, size_t msgsize, enum btc_network net,
+    uint64_t min_fee_rate, uint64_t max_fee_rate);
+
 /* Free what a request owns. */
 void payments_request_clear(struct payments_request *req);
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "btc/descriptor.h"
+#include "btc/tx.h"
 #include "common/err.h"
 #include "daemon/daemon.h"
 #include "daemon/wallet.h"
@@ -29,75 +29,202 @@ pc_unlock(struct payments_chain *pc)
 		abort();
 }
 
-/* One account's coins from a sync: confirmed ones, and our own unconfirmed change. */
+#define PENDING_PAGE 64
+
 static int
-sync_account(struct payments_chain *pc, struct pay_utxo **v, size_t *n, size_t *cap, size_t a)
+cmp_coin(const void *a, const void *b)
 {
-	struct chain_sync_req req;
-	struct chain_sync_result res;
+	const struct pay_utxo *x = a, *y = b;
+	int c = memcmp(x->txid, y->txid, 32);
+
+	if (c != 0)
+		return c;
+	return x->vout < y->vout ? -1 : x->vout > y->vout;
+}
+
+static int
+grow(struct pay_utxo **v, size_t *cap, size_t need)
+{
 	struct pay_utxo *nv;
-	size_t i;
-	int r;
+	size_t c = *cap ? *cap : 64;
 
-	memset(&req, 0, sizeof(req));
-	req.desc[CHAIN_RECEIVE] = pc->split[a][0];
-	req.desc[CHAIN_CHANGE] = pc->split[a][1];
-	pc_lock(pc);
-	req.last_used[0] = pc->last_used[a][0];
-	req.last_used[1] = pc->last_used[a][1];
-	pc_unlock(pc);
-	if ((r = chain_sync(pc->chain, &res, &req)) != 0)
-		return r;
-	pc_lock(pc);
-	pc->last_used[a][0] = res.last_used[0];
-	pc->last_used[a][1] = res.last_used[1];
-	pc_unlock(pc);
-	for (i = 0; i < res.n_utxos; i++) {
-		const struct chain_utxo *c = &res.utxos[i];
-
-		if ((c->height == 0 && c->desc != CHAIN_CHANGE) || c->spk_len > ADDR_MAX_SPK || c->value <= 0)
-			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL) {
-				chain_sync_result_free(&res);
-				return COFFER_ERR_NOMEM;
-			}
-			*v = nv;
-		}
-		memset(&(*v)[*n], 0, sizeof((*v)[*n]));
-		memcpy((*v)[*n].txid, c->outpoint.txid, 32);
-		(*v)[*n].vout = c->outpoint.vout;
-		(*v)[*n].value = c->value;
-		memcpy((*v)[*n].spk, c->spk, c->spk_len);
-		(*v)[*n].spk_len = c->spk_len;
-		(*v)[*n].account = a;
-		(*v)[*n].change = c->desc;
-		(*v)[*n].index = c->index;
-		(*v)[*n].unconfirmed = c->height == 0;
-		(*n)++;
-	}
-	chain_sync_result_free(&res);
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if ((nv = realloc(*v, c * sizeof(**v))) == NULL)
+		return COFFER_ERR_NOMEM;
+	*v = nv;
+	*cap = c;
 	return 0;
 }
 
+struct view_acc {
+	struct payments_chain *pc;
+	struct pay_utxo *v;
+	size_t n, cap;
+};
+
+/*
+ * One coin of the store's UTXO set: confirmed coins and our own unconfirmed
+ * change; someone else's unconfirmed payment to us is not spent before it
+ * confirms.
+ */
+static int
+view_add(void *arg, const struct store_utxo *o)
+{
+	struct view_acc *a = arg;
+	struct pay_utxo *c;
+	int r;
+
+	if ((o->height == 0 && o->chain != 1) || o->script_len > ADDR_MAX_SPK || o->value <= 0 ||
+	    o->account >= a->pc->n_accts)
+		return 0;
+	if ((r = grow(&a->v, &a->cap, a->n + 1)) != 0)
+		return r;
+	c = &a->v[a->n++];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->txid, o->txid, 32);
+	c->vout = o->vout;
+	c->value = o->value;
+	memcpy(c->spk, o->script, o->script_len);
+	c->spk_len = o->script_len;
+	c->account = o->account;
+	c->change = o->chain;
+	c->index = o->index;
+	c->unconfirmed = o->height == 0;
+	return 0;
+}
+
+/* The store's UTXO set as coins, in (txid, vout) order (pc->mu held). */
+static int
+view_load(struct payments_chain *pc, uint64_t gen)
+{
+	struct view_acc a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	a.pc = pc;
+	if ((r = store_utxo_foreach(pc->store, view_add, &a)) != 0) {
+		free(a.v);
+		return r;
+	}
+	free(pc->view);
+	pc->view = a.v;
+	pc->n_view = a.n;
+	pc->view_gen = gen;
+	return 0;
+}
+
+/* The change output of one broadcast payment, unless the view has it already. */
+static int
+add_change_of(struct payments_chain *pc, struct pay_utxo **v, size_t *n, size_t *cap, size_t n_view,
+    const struct store_payment *p)
+{
+	struct pay_utxo key, *c;
+	struct tx tx;
+	const struct tx_out *o;
+	int r;
+
+	if (p->change_pos < 0 || p->raw_tx == NULL || !p->has_txid || p->change_account >= pc->n_accts)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	memcpy(key.txid, p->txid, 32);
+	key.vout = (uint32_t)p->change_pos;
+	if (n_view > 0 && bsearch(&key, *v, n_view, sizeof(**v), cmp_coin) != NULL)
+		return 0;
+	tx_init(&tx);
+	if (tx_parse(&tx, p->raw_tx, p->raw_tx_len, 0) != 0 || (size_t)p->change_pos >= tx.n_out) {
+		tx_free(&tx);
+		return 0;	/* not ours to judge here: reconcile follows it */
+	}
+	o = &tx.out[p->change_pos];
+	if (o->script_pubkey_len > ADDR_MAX_SPK || o->value <= 0 || (r = grow(v, cap, *n + 1)) != 0) {
+		tx_free(&tx);
+		return o->script_pubkey_len > ADDR_MAX_SPK || o->value <= 0 ? 0 : COFFER_ERR_NOMEM;
+	}
+	c = &(*v)[(*n)++];
+	*c = key;
+	c->value = o->value;
+	memcpy(c->spk, o->script_pubkey, o->script_pubkey_len);
+	c->spk_len = o->script_pubkey_len;
+	c->account = p->change_account;
+	c->change = 1;
+	c->index = p->change_index;
+	c->unconfirmed = 1;
+	tx_free(&tx);
+	return 0;
+}
+
+/*
+ * Change of our own broadcast payments that the view has not caught up
+ * with yet (the sync a broadcast kicks may not have run): spendable at once,
+ * as a backend sync would have shown it in the mempool.
+ */
+static int
+add_pending_change(struct payments_chain *pc, struct pay_utxo **v, size_t *n, size_t *cap)
+{
+	struct store_payment *page;
+	size_t k = 0, i, n_view = *n;
+	int64_t before = 0;
+	int r;
+
+	if ((page = calloc(PENDING_PAGE, sizeof(*page))) == NULL)
+		return COFFER_ERR_NOMEM;
+	for (;;) {
+		if ((r = store_payment_list(pc->store, page, PENDING_PAGE, &k, before, STORE_PAY_BROADCAST)) != 0)
+			break;
+		for (i = 0; i < k && r == 0; i++)
+			r = add_change_of(pc, v, n, cap, n_view, &page[i]);
+		if (k > 0)
+			before = page[k - 1].seq;
+		for (i = 0; i < k; i++)
+			store_payment_clear(&page[i]);
+		if (r != 0 || k < PENDING_PAGE)
+			break;
+	}
+	free(page);
+	return r;
+}
+
+/*
+ * The wallet's coins: the store's view of the chain, as the syncer keeps it
+ * (cached between syncs), plus the change of our own broadcast payments it
+ * has not seen yet. Coins spent by our payments are still in a stale view:
+ * their reservations (payment_inputs) exclude them until the view drops them.
+ */
 static int
 pc_utxos(void *ctx, struct pay_utxo **out, size_t *n)
 {
 	struct payments_chain *pc = ctx;
-	size_t a, cap = 0;
-	int r;
+	size_t cap;
+	uint64_t gen;
+	int r = 0;
 
 	*out = NULL;
 	*n = 0;
-	for (a = 0; a < pc->n_accts; a++)
-		if ((r = sync_account(pc, out, n, &cap, a)) != 0) {
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return r;
-		}
-	return 0;
+	if ((gen = store_chain_generation(pc->store)) == 0)
+		return COFFER_ERR_PAY_NOT_SYNCED;
+	pc_lock(pc);
+	if (pc->view_gen != gen)
+		r = view_load(pc, gen);
+	cap = pc->n_view + 16;
+	if (r == 0 && (*out = malloc(cap * sizeof(**out))) == NULL)
+		r = COFFER_ERR_NOMEM;
+	if (r == 0) {
+		if (pc->n_view > 0)
+			memcpy(*out, pc->view, pc->n_view * sizeof(**out));
+		*n = pc->n_view;
+	}
+	pc_unlock(pc);
+	if (r == 0)
+		r = add_pending_change(pc, out, n, &cap);
+	if (r != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
 }
 
 static int
@@ -117,6 +244,8 @@ pc_broadcast(void *ctx, int *rejected, char *reason, size_t reasonsize, const ui
 
 	*rejected = 0;
 	r = chain_broadcast(pc->chain, txid, reason, reasonsize, raw, len);
+	if (r == 0 && pc->kick != NULL)
+		pc->kick(pc->kick_ctx);	/* the view catches up: spent coins leave, change arrives */
 	if (r == COFFER_ERR_CHAIN_REJECTED || r == COFFER_ERR_CHAIN_CONFLICT || r == COFFER_ERR_BAD_TX)
 		*rejected = 1;
 	return r;
@@ -165,12 +294,18 @@ static int
 pc_next_change(void *ctx, size_t *account, uint32_t *index)
 {
 	struct payments_chain *pc = ctx;
+	struct store_chain_state cs;
 	char v[32];
 	unsigned long long cur = 0;
+	int64_t used;
 	int r;
 
 	*account = 0;
 	*index = 0;
+	/* The view's highest used change index of account 0 (the account the syncer follows). */
+	if ((r = store_chain_state_get(pc->store, &cs)) != 0)
+		return r;
+	used = cs.last_used[1];
 	pc_lock(pc);
 	r = store_meta_get(pc->store, v, sizeof(v), META_NEXT_CHANGE);
 	if (r == 0)
@@ -178,16 +313,16 @@ pc_next_change(void *ctx, size_t *account, uint32_t *index)
 	else if (r != COFFER_ERR_NOT_FOUND)
 		goto out;
 	/* Never below what the chain shows used. */
-	if (pc->last_used[0][1] >= 0 && cur <= (unsigned long long)pc->last_used[0][1])
-		cur = (unsigned long long)pc->last_used[0][1] + 1;
+	if (used >= 0 && cur <= (unsigned long long)used)
+		cur = (unsigned long long)used + 1;
 	/*
 	 * Never beyond the gap limit either: indices handed to payments that then
 	 * failed stay unused, and a change output past last used + gap limit would
 	 * be invisible to the next sync. Wrap back to the first unused index
 	 * (reusing an address nobody has seen).
 	 */
-	if (cur > (unsigned long long)(pc->last_used[0][1] + 1) + PAYMENTS_CHAIN_CHANGE_WINDOW)
-		cur = (unsigned long long)(pc->last_used[0][1] + 1);
+	if (cur > (unsigned long long)(used + 1) + PAYMENTS_CHAIN_CHANGE_WINDOW)
+		cur = (unsigned long long)(used + 1);
 	if (cur >= 0x80000000ull) {
 		r = COFFER_ERR_DESC_RANGE;
 		goto out;
@@ -201,27 +336,10 @@ out:
 	return r;
 }
 
-/* One path alternative of a multipath descriptor, as its own descriptor. */
-static int
-split_one(struct descriptor **out, const struct wacct *a, size_t path)
-{
-	struct cbuf s;
-	int r;
-
-	cbuf_init(&s, DESC_MAX_LEN + 1);
-	if ((r = desc_to_string(&s, a->desc, path, DESC_STR_PUBLIC)) == 0)
-		r = desc_parse(out, (const char *)s.p, s.len, a->net);
-	cbuf_free(&s);
-	return r;
-}
-
 int
 payments_chain_init(struct payments_chain *pc, struct payments_backend *be, struct chain *chain,
     struct store *store, const struct wacct *accts, size_t n_accts, payments_sign_fn sign, void *sign_ctx)
 {
-	size_t a;
-	int r;
-
 	memset(pc, 0, sizeof(*pc));
 	memset(be, 0, sizeof(*be));
 	if (chain == NULL || store == NULL || sign == NULL || n_accts == 0 || n_accts > PAYMENTS_CHAIN_MAX_ACCTS)
@@ -234,14 +352,6 @@ payments_chain_init(struct payments_chain *pc, struct payments_backend *be, stru
 	pc->n_accts = n_accts;
 	pc->sign = sign;
 	pc->sign_ctx = sign_ctx;
-	for (a = 0; a < n_accts; a++) {
-		pc->last_used[a][0] = pc->last_used[a][1] = -1;
-		if ((r = split_one(&pc->split[a][0], &accts[a], 0)) != 0 ||
-		    (r = split_one(&pc->split[a][1], &accts[a], 1)) != 0) {
-			payments_chain_free(pc);
-			return r;
-		}
-	}
 	be->utxos = pc_utxos;
 	be->sign = pc_sign;
 	be->broadcast = pc_broadcast;
@@ -256,14 +366,9 @@ payments_chain_init(struct payments_chain *pc, struct payments_backend *be, stru
 void
 payments_chain_free(struct payments_chain *pc)
 {
-	size_t a;
-
 	if (pc == NULL || pc->chain == NULL)
 		return;
-	for (a = 0; a < PAYMENTS_CHAIN_MAX_ACCTS; a++) {
-		desc_free(pc->split[a][0]);
-		desc_free(pc->split[a][1]);
-	}
+	free(pc->view);
 	pthread_mutex_destroy(&pc->mu);
 	memset(pc, 0, sizeof(*pc));
 }

@@ -1,12 +1,17 @@
 /*
  * cofferd's payments backend (struct payments_backend) over a chain backend
  * (chain.h), the signer and the store:
- *   utxos        chain_sync of every account's receive and change descriptors:
- *                confirmed coins, and our own unconfirmed change;
+ *   utxos        the store's view of the chain (store_utxo_list, kept by the
+ *                syncer; cached here until the next sync writes a new one):
+ *                confirmed coins and our own unconfirmed change, plus the
+ *                change of our broadcast payments the view has not caught up
+ *                with; COFFER_ERR_PAY_NOT_SYNCED until a sync has been written
+ *                since the store opened (store_chain_generation 0);
  *   sign         the signer link (payments_chain_sign_signer), or any function
  *                with the same contract (tests sign with a seed);
  *   broadcast    chain_broadcast; CHAIN_REJECTED / CHAIN_CONFLICT / BAD_TX are
- *                definitive refusals, anything else is transient;
+ *                definitive refusals, anything else is transient; success
+ *                calls kick (cofferd: a sync, so the view catches up);
  *   tx_status    chain_get_tx;
  *   tip          chain_tip (counted as current: the backends report no block time);
  *   fee_estimate chain_fee_estimate (no estimate, as on a fresh regtest:
@@ -14,7 +19,8 @@
  *   next_change  the first account's change branch, the next index kept in the
  *                store's meta table (so a restart never hands out a used one),
  *                never more than PAYMENTS_CHAIN_CHANGE_WINDOW past the last
- *                used one (a sync with the default gap limit always finds it).
+ *                used one the view shows (a sync with the default gap limit
+ *                always finds it).
  */
 #ifndef COFFER_DAEMON_PAYMENTS_CHAIN_H
 #define COFFER_DAEMON_PAYMENTS_CHAIN_H
@@ -40,11 +46,14 @@ struct payments_chain {
 	struct store *store;
 	const struct wacct *accts;
 	size_t n_accts;
-	struct descriptor *split[PAYMENTS_CHAIN_MAX_ACCTS][2];	/* receive, change */
-	int64_t last_used[PAYMENTS_CHAIN_MAX_ACCTS][2];
 	payments_sign_fn sign;
 	void *sign_ctx;
+	void (*kick)(void *ctx);	/* after a broadcast (NULL: nothing); set after init */
+	void *kick_ctx;
 	pthread_mutex_t mu;
+	struct pay_utxo *view;		/* under mu: the store's coins at view_gen */
+	size_t n_view;
+	uint64_t view_gen;		/* 0: not loaded */
 };
 
 /*

@@ -21,7 +21,8 @@ int payments_inputs_of(struct store_pay_input **ins, const struct pay_built *b, 
 /*
  * Sign a recorded (status created) payment's PSBT, store the signed
  * transaction (status signed), then broadcast it (payments_broadcast).
- * A signer refusal fails the payment and returns the refusal's code.
+ * A signer refusal (or any signing that produced no transaction) discards
+ * the record (store_payment_discard) and returns the refusal's code.
  */
 int payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *psbt, const char *passphrase,
     int64_t now);

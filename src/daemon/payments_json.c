@@ -1,6 +1,7 @@
 /* Payment requests and payments as JSON (payments.h). */
 #include "daemon/payments.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,44 @@ parse_body(struct payments_request *req, char *msg, size_t msgsize, json_t *body
 		snprintf(req->idem_key, sizeof(req->idem_key), "%s", key);
 	}
 	return request_hash(req->request_hash, body);
+}
+
+int
+payments_request_check(const struct payments_request *req, char *msg, size_t msgsize, enum btc_network net,
+    uint64_t min_fee_rate, uint64_t max_fee_rate)
+{
+	struct pay_request q;
+	size_t bad = SIZE_MAX;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.net = net;
+	q.outputs = req->outputs;
+	q.n_outputs = req->n_outputs;
+	q.fee_rate = req->fee_rate;
+	q.min_fee_rate = min_fee_rate;
+	q.max_fee_rate = max_fee_rate;
+	q.subtract_fee_from = req->subtract_fee_from;
+	q.drain_to = req->drain_to;
+	if ((r = pay_check_request(&bad, &q)) == 0 || r == COFFER_ERR_NOMEM)
+		return r;
+	if (r == COFFER_ERR_PAY_FEE_RATE)
+		snprintf(msg, msgsize, "fee_rate_sat_vb must be %g .. %g sat/vB",
+		    (double)(min_fee_rate ? min_fee_rate : PAY_MIN_FEE_RATE) / 1000.0,
+		    (double)(max_fee_rate ? max_fee_rate : PAY_MAX_FEE_RATE) / 1000.0);
+	else if (r == COFFER_ERR_PAY_DUST_OUTPUT && bad != SIZE_MAX)
+		snprintf(msg, msgsize, "outputs[%zu].amount_sat is below the dust threshold of its address type", bad);
+	else if (r == COFFER_ERR_WRONG_NETWORK && bad != SIZE_MAX)
+		snprintf(msg, msgsize, "outputs[%zu].address is for another network than %s", bad,
+		    btc_network_params(net)->name);
+	else if (r == COFFER_ERR_WRONG_NETWORK)
+		snprintf(msg, msgsize, "drain_to is for another network than %s", btc_network_params(net)->name);
+	else if (bad != SIZE_MAX)
+		snprintf(msg, msgsize, "outputs[%zu]: %s", bad, coffer_err_msg(r));
+	else if (req->drain_to != NULL && r != COFFER_ERR_PAY_SUBTRACT_FEE && r != COFFER_ERR_PAY_NO_OUTPUTS &&
+	    r != COFFER_ERR_PAY_TOO_MANY_OUTPUTS)
+		snprintf(msg, msgsize, "drain_to: %s", coffer_err_msg(r));
+	return r;
 }
 
 json_t *

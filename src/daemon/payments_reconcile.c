@@ -88,7 +88,11 @@ follow(struct payments *pm, const char *id, size_t *changed, int64_t now)
 		u.from = p.status;
 		u.to = STORE_PAY_CONFIRMED;
 		u.confirmed_height = height;
-		u.release = 1;	/* spent on chain: the reservation has done its work */
+		/*
+		 * Spent on chain, but the store's view may still list the coins
+		 * until the next sync: they stay reserved until it no longer does
+		 * (store_payment_release_settled, at the end of each pass).
+		 */
 		r = payments_update_event(pm, id, &u, "payment.confirmed", now);
 		*changed += r == 0;
 	} else if (st == COFFER_ERR_NOT_FOUND && p.status == STORE_PAY_BROADCAST) {
@@ -108,7 +112,7 @@ follow(struct payments *pm, const char *id, size_t *changed, int64_t now)
 int
 payments_reconcile(struct payments *pm, size_t *changed, int64_t now)
 {
-	size_t dummy = 0;
+	size_t dummy = 0, released = 0;
 	int r;
 
 	if (changed == NULL)
@@ -119,5 +123,5 @@ payments_reconcile(struct payments *pm, size_t *changed, int64_t now)
 	    (r = each_in(pm, STORE_PAY_BROADCAST, changed, now, follow)) != 0 ||
 	    (r = each_in(pm, STORE_PAY_REPLACED, changed, now, follow)) != 0)
 		return r;
-	return 0;
+	return store_payment_release_settled(pm->store, &released);
 }

@@ -6,6 +6,18 @@
 #include "common/err.h"
 #include "daemon/accounts.h"
 #include "daemon/daemon.h"
+#include "daemon/syncer.h"
+
+/* A broadcast, or the service opening: the syncer brings the store's view up to date. */
+static void
+kick_syncer(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct syncer *s = __atomic_load_n(&d->syncer, __ATOMIC_ACQUIRE);
+
+	if (s != NULL)
+		(void)syncer_kick(s);
+}
 
 int
 payments_service_open(struct payments_service *ps, struct daemon *d, struct chain *chain,
@@ -34,8 +46,11 @@ payments_service_open(struct payments_service *ps, struct daemon *d, struct chai
 			continue;
 		r = wacct_parse(&ps->accts[ps->n_accts++], acc->a[i].text, strlen(acc->a[i].text), acc->network);
 	}
-	if (r == 0)
-		r = payments_chain_init(&ps->pc, &ps->be, chain, st, ps->accts, ps->n_accts, sign, sign_ctx);
+	if (r == 0 && (r = payments_chain_init(&ps->pc, &ps->be, chain, st, ps->accts, ps->n_accts, sign,
+	    sign_ctx)) == 0) {
+		ps->pc.kick = kick_syncer;
+		ps->pc.kick_ctx = d;
+	}
 	if (r == 0 && (r = payments_init(&ps->pm, st, &ps->be, ps->accts, ps->n_accts, acc->network)) != 0)
 		payments_chain_free(&ps->pc);
 	daemon_store_release(d);
@@ -51,6 +66,8 @@ payments_service_open(struct payments_service *ps, struct daemon *d, struct chai
 	}
 	ps->open = 1;
 	daemon_set_payments(d, &ps->pm);
+	/* Payments answer wallet_not_synced until a sync since unlock is in the store: ask for one now. */
+	kick_syncer(d);
 	return 0;
 }
 

@@ -4,8 +4,12 @@
  *   GET /v1/payments (cursor paging, status filter), POST /v1/payments/{id}/bump,
  *   POST /v1/payments/{id}/cancel, GET /v1/events (long-poll).
  * The engine (payments.h) does the work; these handlers parse, call and
- * answer. Without an engine (no chain backend or signer yet) they answer 503
- * payments_unavailable.
+ * answer. They are ROUTE_CHECK_FIRST: the request's own errors (path, query,
+ * body, and what a payment request means without the wallet: addresses,
+ * amounts, dust, fee rate bounds) come first, then 423 wallet_locked, then
+ * 503 payments_unavailable (no chain backend or signer yet) or
+ * wallet_not_synced, then what the wallet's state says (docs/API.md,
+ * "Order of errors").
  */
 #include "daemon/routes.h"
 
@@ -36,6 +40,9 @@ static pthread_mutex_t waiters_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct payments *
 engine_acquire(struct daemon *d, struct api_response *rs, int *code)
 {
+	/* The routes are ROUTE_CHECK_FIRST: the request's own errors were answered already. */
+	if ((*code = api_wallet_locked(d, rs)) != 0)
+		return NULL;
 	if (daemon_store_acquire(d) == NULL) {
 		*code = COFFER_ERR_WALLET_LOCKED;
 		return NULL;
@@ -49,14 +56,14 @@ engine_acquire(struct daemon *d, struct api_response *rs, int *code)
 	return d->payments;
 }
 
-/* Strict decimal in 0..max; -1 when malformed. */
+/* Strict decimal in 0..max (no sign, no leading zero); -1 when malformed. */
 static int64_t
 query_number(const char *s, int64_t max)
 {
 	int64_t v = 0;
 	size_t i;
 
-	if (s == NULL || s[0] == '\0' || strlen(s) > 18)
+	if (s == NULL || s[0] == '\0' || strlen(s) > 18 || (s[0] == '0' && s[1] != '\0'))
 		return -1;
 	for (i = 0; s[i] != '\0'; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -110,7 +117,8 @@ route_payments_create(struct daemon *d, struct api_request *rq, struct api_respo
 	memset(&p, 0, sizeof(p));
 	if ((r = payments_request_parse(&req, rs->message, sizeof(rs->message), rq->json, rq->idempotency_key)) != 0)
 		return r;
-	if ((pm = engine_acquire(d, rs, &r)) == NULL) {
+	if ((r = payments_request_check(&req, rs->message, sizeof(rs->message), d->cfg->network, 0, 0)) != 0 ||
+	    (pm = engine_acquire(d, rs, &r)) == NULL) {
 		payments_request_clear(&req);
 		return r;
 	}
@@ -139,7 +147,8 @@ route_payments_preview(struct daemon *d, struct api_request *rq, struct api_resp
 	memset(&b, 0, sizeof(b));
 	if ((r = payments_request_parse(&req, rs->message, sizeof(rs->message), rq->json, rq->idempotency_key)) != 0)
 		return r;
-	if ((pm = engine_acquire(d, rs, &r)) == NULL) {
+	if ((r = payments_request_check(&req, rs->message, sizeof(rs->message), d->cfg->network, 0, 0)) != 0 ||
+	    (pm = engine_acquire(d, rs, &r)) == NULL) {
 		payments_request_clear(&req);
 		return r;
 	}
@@ -275,6 +284,12 @@ body_fee_rate(uint64_t *rate, char *msg, size_t msgsize, const json_t *body, int
 		return COFFER_ERR_PAY_FEE_RATE;
 	}
 	*rate = (uint64_t)(json_number_value(v) * 1000.0 + 0.5);
+	/* The default bounds, before the wallet's state is looked at (the engine checks its own). */
+	if (*rate < PAY_MIN_FEE_RATE || *rate > PAY_MAX_FEE_RATE) {
+		snprintf(msg, msgsize, "fee_rate_sat_vb must be %g .. %g sat/vB", (double)PAY_MIN_FEE_RATE / 1000.0,
+		    (double)PAY_MAX_FEE_RATE / 1000.0);
+		return COFFER_ERR_PAY_FEE_RATE;
+	}
 	return 0;
 }
 

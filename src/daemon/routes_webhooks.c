@@ -103,8 +103,11 @@ route_webhooks_create(struct daemon *d, struct api_request *rq, struct api_respo
 	w.secret_len = strlen(secret);
 	memcpy(w.secret, secret, w.secret_len);
 	w.created_at = rq->now_ms / 1000;
-	if ((st = daemon_store_acquire(d)) == NULL)
+	/* ROUTE_CHECK_FIRST: the request's own errors came first. */
+	if (api_wallet_locked(d, rs) != 0 || (st = daemon_store_acquire(d)) == NULL) {
+		store_webhook_clear(&w);	/* it holds the secret */
 		return COFFER_ERR_WALLET_LOCKED;
+	}
 	r = store_webhook_insert(st, &w);
 	daemon_store_release(d);
 	if (r == COFFER_ERR_TOO_LARGE)
@@ -127,7 +130,7 @@ route_webhooks_list(struct daemon *d, struct api_request *rq, struct api_respons
 	(void)rq;
 	if ((list = calloc(STORE_MAX_WEBHOOKS, sizeof(*list))) == NULL)
 		return COFFER_ERR_NOMEM;
-	if ((st = daemon_store_acquire(d)) == NULL) {
+	if (api_wallet_locked(d, rs) != 0 || (st = daemon_store_acquire(d)) == NULL) {
 		free(list);
 		return COFFER_ERR_WALLET_LOCKED;
 	}
@@ -155,7 +158,7 @@ route_webhooks_delete(struct daemon *d, struct api_request *rq, struct api_respo
 	struct store *st;
 	int r;
 
-	if ((st = daemon_store_acquire(d)) == NULL)
+	if (api_wallet_locked(d, rs) != 0 || (st = daemon_store_acquire(d)) == NULL)
 		return COFFER_ERR_WALLET_LOCKED;
 	r = store_webhook_delete(st, rq->params[0]);
 	daemon_store_release(d);

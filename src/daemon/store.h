@@ -141,6 +141,7 @@ struct store_utxo {
 	uint32_t chain;			/* 0 receive, 1 change */
 	uint32_t index;
 	uint32_t height;		/* 0: unconfirmed */
+	uint32_t account;		/* the payments engine's account index (0: the address type's) */
 	uint32_t spent_height;		/* store_sync.spent: its spender's height (STORE_SPENT_MEMPOOL unconfirmed) */
 };
 
@@ -199,6 +200,13 @@ struct store_sync {
  */
 int store_sync_apply(struct store *s, const struct store_sync *u, int64_t now);
 
+/*
+ * How many chain views store_sync_apply has written since this store was
+ * opened (0: none yet, whatever an earlier session left). Any change of the
+ * UTXO set changes it, so a reader may cache the set under this number.
+ */
+uint64_t store_chain_generation(struct store *s);
+
 /* 1 when txid is stored confirmed at a height <= max_height (an incremental sync's settled part), else 0. */
 int store_tx_settled(struct store *s, const uint8_t txid[32], uint32_t max_height);
 
@@ -220,6 +228,13 @@ int store_tx_list(struct store *s, struct store_tx *out, size_t max, size_t *n, 
  */
 int store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, const uint8_t *after_txid,
     uint32_t after_vout);
+
+/*
+ * Every unspent output, ordered by (txid, vout), handed to fn in one read (the
+ * store's lock held: fn must not call the store). A non-zero return from fn
+ * stops and is returned. Returns 0, fn's code or COFFER_ERR_STORE.
+ */
+int store_utxo_foreach(struct store *s, int (*fn)(void *arg, const struct store_utxo *u), void *arg);
 
 /* Sums of the unspent outputs, confirmed and not. Returns 0 or COFFER_ERR_STORE. */
 int store_balance(struct store *s, int64_t *confirmed, int64_t *unconfirmed, size_t *n_utxos);

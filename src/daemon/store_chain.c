@@ -65,7 +65,8 @@ check_outs(const struct store_utxo *v, size_t n, int spent)
 		const struct store_utxo *o = &v[i];
 
 		if (o->value < 0 || o->value > MAX_MONEY || o->script_len == 0 || o->script_len > STORE_MAX_SCRIPT ||
-		    o->chain > 1 || o->index >= 0x80000000u || o->height >= STORE_SPENT_MEMPOOL ||
+		    o->chain > 1 || o->index >= 0x80000000u || o->account >= 0x80000000u ||
+		    o->height >= STORE_SPENT_MEMPOOL ||
 		    (spent ? o->spent_height == 0 || o->spent_height > STORE_SPENT_MEMPOOL : o->spent_height != 0))
 			return COFFER_ERR_INVALID_ARG;
 	}
@@ -228,7 +229,8 @@ insert_outs(sqlite3_stmt *st, const struct store_utxo *v, size_t n)
 		    sqlite3_bind_blob(st, 4, o->script, (int)o->script_len, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 5, o->chain) != SQLITE_OK || sqlite3_bind_int64(st, 6, o->index) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 7, o->height) != SQLITE_OK ||
-		    sqlite3_bind_int64(st, 8, o->spent_height) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+		    sqlite3_bind_int64(st, 8, o->spent_height) != SQLITE_OK ||
+		    sqlite3_bind_int64(st, 9, o->account) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
 			return COFFER_ERR_STORE;
 	}
 	return 0;
@@ -249,8 +251,8 @@ apply_utxos(sqlite3 *db, const struct store_sync *u)
 	    (h != 0 && exec(db, "DELETE FROM utxos WHERE txid IN (SELECT txid FROM temp.seen)") != 0) ||
 	    exec_int(db, "UPDATE utxos SET spent = 0 WHERE spent > ?", h) != 0)
 		return COFFER_ERR_STORE;
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO utxos (txid, vout, value, script, chain, idx, height, spent) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO utxos (txid, vout, value, script, chain, idx, height, spent, "
+	    "account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		return COFFER_ERR_STORE;
 	if (insert_outs(st, u->utxos, u->n_utxos) != 0 || insert_outs(st, u->spent, u->n_spent) != 0)
 		goto out;
@@ -316,14 +318,27 @@ store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 			r = COFFER_ERR_STORE;
 		sqlite3_finalize(st);
 	}
-	if (r == 0 && (r = exec(s->db, "COMMIT")) == 0)
+	if (r == 0 && (r = exec(s->db, "COMMIT")) == 0) {
+		s->chain_gen++;
 		goto out;
+	}
 fail:
 	exec(s->db, "ROLLBACK");
 out:
 	store_unlock(s);
 	free(ev);
 	return r;
+}
+
+uint64_t
+store_chain_generation(struct store *s)
+{
+	uint64_t g;
+
+	store_lock(s);
+	g = s->chain_gen;
+	store_unlock(s);
+	return g;
 }
 
 int
@@ -439,7 +454,7 @@ store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, 
 	*n = 0;
 	store_lock(s);
 	/* +spent: walk the primary key in order (LIMIT stops early) rather than the spent index and a sort. */
-	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height FROM utxos "
+	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height, account FROM utxos "
 	    "WHERE +spent = 0 AND (?1 = 0 OR (txid, vout) > (?2, ?3)) ORDER BY txid, vout LIMIT ?4", -1, &st, NULL) !=
 	    SQLITE_OK ||
 	    sqlite3_bind_int(st, 1, after_txid != NULL) != SQLITE_OK ||
@@ -462,6 +477,7 @@ store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, 
 		o->chain = (uint32_t)sqlite3_column_int64(st, 4);
 		o->index = (uint32_t)sqlite3_column_int64(st, 5);
 		o->height = (uint32_t)sqlite3_column_int64(st, 6);
+		o->account = (uint32_t)sqlite3_column_int64(st, 7);
 		(*n)++;
 	}
 	r = 0;
@@ -470,6 +486,42 @@ out:
 	store_unlock(s);
 	if (r != 0)
 		*n = 0;
+	return r;
+}
+
+int
+store_utxo_foreach(struct store *s, int (*fn)(void *arg, const struct store_utxo *u), void *arg)
+{
+	struct store_utxo o;
+	sqlite3_stmt *st = NULL;
+	int r = COFFER_ERR_STORE, rc;
+
+	store_lock(s);
+	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height, account FROM utxos "
+	    "WHERE +spent = 0 ORDER BY txid, vout", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t sl = (size_t)sqlite3_column_bytes(st, 3);
+
+		memset(&o, 0, sizeof(o));
+		if (sqlite3_column_bytes(st, 0) != 32 || sl == 0 || sl > sizeof(o.script))
+			goto out;
+		memcpy(o.txid, sqlite3_column_blob(st, 0), 32);
+		o.vout = (uint32_t)sqlite3_column_int64(st, 1);
+		o.value = sqlite3_column_int64(st, 2);
+		memcpy(o.script, sqlite3_column_blob(st, 3), sl);
+		o.script_len = sl;
+		o.chain = (uint32_t)sqlite3_column_int64(st, 4);
+		o.index = (uint32_t)sqlite3_column_int64(st, 5);
+		o.height = (uint32_t)sqlite3_column_int64(st, 6);
+		o.account = (uint32_t)sqlite3_column_int64(st, 7);
+		if ((r = fn(arg, &o)) != 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? 0 : COFFER_ERR_STORE;
+out:
+	sqlite3_finalize(st);
+	store_unlock(s);
 	return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -12,6 +13,7 @@
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	uint64_t chain_gen;	/* under mu: chain views written since open (store_chain_generation) */
 };
 
 /* The store's mutex (every public call holds it). */

@@ -146,6 +146,11 @@ static const struct store_migration migrations[] = {
 	  "CREATE INDEX txs_height ON txs (height);"
 	  "CREATE INDEX utxos_height ON utxos (height);"
 	  "CREATE INDEX utxos_spent ON utxos (spent, height);" },
+	{ 5,
+	  /* Which wallet account a coin belongs to (payments spend from the store's
+	   * view): its position in the payments engine's account list, 0 being the
+	   * address type's account, the one the syncer follows. */
+	  "ALTER TABLE utxos ADD COLUMN account INTEGER NOT NULL DEFAULT 0 CHECK (account >= 0);" },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

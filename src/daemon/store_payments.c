@@ -479,6 +479,24 @@ store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32])
 }
 
 int
+store_payment_release_settled(struct store *s, size_t *n)
+{
+	int r = COFFER_ERR_STORE;
+
+	*n = 0;
+	lock(s);
+	if (sqlite3_exec(s->db, "UPDATE payment_inputs SET active = 0 WHERE active = 1 AND payment_seq IN "
+	    "(SELECT seq FROM payments WHERE status = 3) AND NOT EXISTS (SELECT 1 FROM utxos u WHERE "
+	    "u.txid = payment_inputs.txid AND u.vout = payment_inputs.vout AND u.spent = 0)", NULL, NULL, NULL) ==
+	    SQLITE_OK) {
+		*n = (size_t)sqlite3_changes(s->db);
+		r = 0;
+	}
+	unlock(s);
+	return r;
+}
+
+int
 store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n)
 {
 	return collect_inputs(s, ins, n, "SELECT txid, vout, value, spk, account, chain, idx FROM payment_inputs "
@@ -611,6 +629,48 @@ store_payment_update(struct store *s, const char *id, const struct store_pay_upd
 
 		r = store_event_insert_locked(s, &e);
 	}
+out:
+	sqlite3_finalize(st);
+	r = finish(s, r);
+	unlock(s);
+	return r;
+}
+
+int
+store_payment_discard(struct store *s, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	char parent[STORE_PAY_ID_LEN + 1] = "", kind[16] = "";
+	int64_t seq, parent_seq = 0;
+	int r, status = -1, parent_status = -1;
+
+	lock(s);
+	if ((r = exec(s, "BEGIN IMMEDIATE")) != 0) {
+		unlock(s);
+		return r;
+	}
+	if ((r = seq_of(s, &seq, &status, id)) != 0)
+		goto out;
+	if (status != STORE_PAY_CREATED) {
+		r = COFFER_ERR_PAY_STATE;
+		goto out;
+	}
+	r = COFFER_ERR_STORE;
+	if (sqlite3_prepare_v2(s->db, "SELECT parent_id, kind FROM payments WHERE seq = ?", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_bind_int64(st, 1, seq) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	copy_text(parent, sizeof(parent), st, 0);
+	copy_text(kind, sizeof(kind), st, 1);
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = update_seq(s, "DELETE FROM payment_inputs WHERE payment_seq = ?", NULL, seq)) != 0 ||
+	    (r = update_seq(s, "DELETE FROM payments WHERE seq = ?", NULL, seq)) != 0)
+		goto out;
+	/* A replacement that never existed gives its parent the coins back (as its insert took them). */
+	if (parent[0] != '\0' && (strcmp(kind, "bump") == 0 || strcmp(kind, "cancel") == 0) &&
+	    seq_of(s, &parent_seq, &parent_status, parent) == 0 &&
+	    (parent_status == STORE_PAY_SIGNED || parent_status == STORE_PAY_BROADCAST))
+		r = update_seq(s, "UPDATE payment_inputs SET active = 1 WHERE payment_seq = ?", NULL, parent_seq);
 out:
 	sqlite3_finalize(st);
 	r = finish(s, r);

@@ -138,8 +138,26 @@ struct store_pay_update {
  * (reclaim: a coin went to yet another payment), COFFER_ERR_INVALID_ARG or COFFER_ERR_STORE. */
 int store_payment_update(struct store *s, const char *id, const struct store_pay_update *u);
 
+/*
+ * Remove a payment that was never signed (status created) as if it had never
+ * been recorded: its row, its coins and its idempotency key, in one
+ * transaction; a replacement's parent gets its reservations back. For a
+ * signing that produced nothing (a refusal by the signer): nothing was sent.
+ * Returns 0, COFFER_ERR_NOT_FOUND, COFFER_ERR_PAY_STATE (not created),
+ * COFFER_ERR_PAY_RESERVED (a parent's coin went elsewhere) or COFFER_ERR_STORE.
+ */
+int store_payment_discard(struct store *s, const char *id);
+
 /* How many coins created by transaction txid a live payment reserves (its descendants). */
 int store_payment_spenders(struct store *s, size_t *n, const uint8_t txid[32]);
+
+/*
+ * Release the coins of confirmed payments once the store's chain view
+ * (store_chain.c's utxos) no longer lists them: until then a stale view would
+ * offer them again, so they stay reserved. Out: *n coins released.
+ * Returns 0 or COFFER_ERR_STORE.
+ */
+int store_payment_release_settled(struct store *s, size_t *n);
 
 /* Every outpoint a live payment reserves. Out: *ins (malloc'd), *n. */
 int store_reserved_inputs(struct store *s, struct store_pay_input **ins, size_t *n);

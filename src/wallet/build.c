@@ -35,15 +35,16 @@ check_amount(int64_t v)
 	return 0;
 }
 
-/* Decode and check the recipients into outs[0..n); *sum is their total. */
+/* Decode and check the recipients into outs[0..n); *sum is their total, *bad the failing one's index. */
 static int
-decode_outputs(struct pay_plan_out *outs, int64_t *sum, const struct pay_request *req)
+decode_outputs(struct pay_plan_out *outs, int64_t *sum, size_t *bad, const struct pay_request *req)
 {
 	size_t i;
 	int r;
 
 	*sum = 0;
 	for (i = 0; i < req->n_outputs; i++) {
+		*bad = i;
 		struct pay_plan_out *o = &outs[i];
 
 		if ((r = check_amount(req->outputs[i].amount)) != 0)
@@ -60,7 +61,54 @@ decode_outputs(struct pay_plan_out *outs, int64_t *sum, const struct pay_request
 		if (*sum > TX_MAX_MONEY)
 			return COFFER_ERR_PAY_AMOUNT_OVERFLOW;
 	}
+	*bad = SIZE_MAX;
 	return 0;
+}
+
+/* What pay_check_request checks; outs: room for n_outputs (decoded into it). */
+static int
+check_request(struct pay_plan_out *outs, int64_t *sum, size_t *bad, const struct pay_request *req)
+{
+	uint64_t min_rate = req->min_fee_rate ? req->min_fee_rate : PAY_MIN_FEE_RATE;
+	uint64_t max_rate = req->max_fee_rate ? req->max_fee_rate : PAY_MAX_FEE_RATE;
+	uint8_t spk[ADDR_MAX_SPK];
+	size_t spk_len;
+	int r;
+
+	*bad = SIZE_MAX;
+	*sum = 0;
+	if (req->n_outputs == 0 && req->drain_to == NULL)
+		return COFFER_ERR_PAY_NO_OUTPUTS;
+	if (req->n_outputs > PAY_MAX_OUTPUTS)
+		return COFFER_ERR_PAY_TOO_MANY_OUTPUTS;
+	if ((r = decode_outputs(outs, sum, bad, req)) != 0)
+		return r;
+	if (req->drain_to != NULL && (r = addr_decode(spk, &spk_len, NULL, req->drain_to, req->net)) != 0)
+		return r;
+	if (req->subtract_fee_from < -1 || req->subtract_fee_from >= (int)req->n_outputs ||
+	    (req->subtract_fee_from >= 0 && req->drain_to != NULL))
+		return COFFER_ERR_PAY_SUBTRACT_FEE;
+	if (req->fee_rate != 0 && (req->fee_rate < min_rate || req->fee_rate > max_rate ||
+	    req->fee_rate > COINSEL_MAX_FEE_RATE))
+		return COFFER_ERR_PAY_FEE_RATE;
+	return 0;
+}
+
+int
+pay_check_request(size_t *bad_output, const struct pay_request *req)
+{
+	struct pay_plan_out *outs;
+	int64_t sum;
+	int r;
+
+	*bad_output = SIZE_MAX;
+	if (req->n_outputs > PAY_MAX_OUTPUTS)
+		return COFFER_ERR_PAY_TOO_MANY_OUTPUTS;
+	if ((outs = calloc(req->n_outputs + 1, sizeof(*outs))) == NULL)
+		return COFFER_ERR_NOMEM;
+	r = check_request(outs, &sum, bad_output, req);
+	free(outs);
+	return r;
 }
 
 /* Fisher-Yates. */
@@ -120,7 +168,7 @@ pay_build(struct pay_built *out, const struct wacct *accts, size_t n_accts,
 		r = COFFER_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = decode_outputs(outs, &sum, req)) != 0)
+	if ((r = check_request(outs, &sum, &i, req)) != 0)
 		goto out;
 	/* The extra output: drain_to or our change. */
 	if (req->drain_to != NULL) {

@@ -116,6 +116,18 @@ int pay_build(struct pay_built *out, const struct wacct *accts, size_t n_accts,
     const struct pay_utxo *utxos, size_t n_utxos, const struct pay_request *req);
 
 /*
+ * Check a request as far as it does not depend on the wallet's coins: outputs
+ * present and not too many, each amount (zero, negative, over 21e6 BTC, the
+ * sum), each address for req->net and the dust threshold of its type, drain_to,
+ * subtract_fee_from's index, and the fee rate within its bounds when given
+ * (req->fee_rate 0: an estimate follows, not checked). pay_build does the same
+ * first.
+ * Returns 0 or the codes pay_build gives for these. Out: *bad_output: the
+ * index of the output at fault, SIZE_MAX when none is. In: req.
+ */
+int pay_check_request(size_t *bad_output, const struct pay_request *req);
+
+/*
  * The PSBT of a plan: version 2, the inputs (sequence PAY_SEQUENCE_RBF) and
  * outputs in the given order, locktime, then the UTXO, script and derivation
  * fields for every input and every is_change output.

@@ -125,11 +125,16 @@ const ROUTES = [
 		} catch (e) {
 			if (!(e instanceof RejectError))
 				throw e;
+			if (e.code !== -27)
+				c.rejected++;
 			// Esplora passes bitcoind's refusal through in this form.
 			text(res, 400, `sendrawtransaction RPC error: ${JSON.stringify({ code: e.code, message: e.message })}`);
 		}
 	}],
 	// ---- control endpoints (not Esplora) ----
+	// What the double has seen: a test can check no double spend was ever accepted (replaced) or refused.
+	['GET', /^\/stats$/, (c, m, b, res) => json(res, 200, { height: c.tip.height, mempool: c.mempool.length,
+		txs: c.txs.size, replaced: c.replaced, rejected: c.rejected })],
 	['POST', /^\/faucet$/, control((c, j) => {
 		if (typeof j.address !== 'string' || !Number.isSafeInteger(j.amount_sat))
 			throw new RejectError(-3, 'need {address: string, amount_sat: integer}');

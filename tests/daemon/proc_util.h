@@ -85,8 +85,10 @@ proc_daemon_start(struct proc_daemon *d, const char *cofferd, const char *const 
 				d->port = atoi(p + strlen("listening on http://127.0.0.1:"));
 		}
 		fclose(f);
-		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+			d->pid = 0;	/* reaped: never signal that pid again */
 			break;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/auth_token", d->dir);
 	if (d->port == 0 || (f = fopen(path, "r")) == NULL) {

@@ -266,14 +266,16 @@ test_refusals(void)
 	int replayed;
 
 	setup(6);
-	/* The signer's policy refuses: failed, coins released, event. */
+	/* The signer's policy refuses: nothing left behind (no payment, no event, no reservation, key free). */
 	fk.sign_refusal = COFFER_ERR_POLICY_MAX_PAYMENT;
-	CHECK_RC(pay(&p, &replayed, body_for(addr[0], 150000, NULL), NULL), COFFER_ERR_POLICY_MAX_PAYMENT);
-	CHECK(p.status == STORE_PAY_FAILED);
+	CHECK_RC(pay(&p, &replayed, body_for(addr[0], 150000, NULL), "refused-once"), COFFER_ERR_POLICY_MAX_PAYMENT);
+	CHECK(p.id[0] == '\0');
 	store_payment_clear(&p);
 	CHECK_OK(store_reserved_inputs(st, &res, &nres));
-	CHECK(nres == 0 && fake_mempool_size(&fk) == 0 && events_of("payment.failed") == 1);
+	CHECK(nres == 0 && fake_mempool_size(&fk) == 0 && events_of("payment.failed") == 0);
 	free(res);
+	CHECK_OK(store_payment_list(st, &q, 1, &nres, 0, -1));
+	CHECK(nres == 0);
 	fk.sign_refusal = 0;
 	/* The network refuses: failed, released. */
 	fk.bcast_mode = 2;
@@ -299,6 +301,10 @@ test_refusals(void)
 	CHECK_RC(pay(&p, &replayed, body_for(addr[0], 10000, "\"colour\":1"), NULL), COFFER_ERR_UNKNOWN_FIELD);
 	CHECK_OK(store_payment_list(st, &q, 1, &nres, 0, STORE_PAY_CREATED));
 	CHECK(nres == 0);
+	/* The same key once the policy allows it: a new payment, sent. */
+	CHECK_OK(pay(&p, &replayed, body_for(addr[0], 150000, NULL), "refused-once"));
+	CHECK(!replayed && p.status == STORE_PAY_BROADCAST);
+	store_payment_clear(&p);
 	teardown();
 }
 

@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "chaind_util.h"
+#include "paysync_util.h"
 
 #include "daemon/payments.h"
 #include "daemon/payments_chain.h"
@@ -90,7 +91,9 @@ worker(void)
 	struct payments pm;
 	size_t k;
 
-	if (open_engine(&ch, &st, &pc, &be, &pm) != 0 || payments_reconcile(&pm, NULL, (int64_t)time(NULL)) != 0)
+	/* As cofferd: the chain view synced before payments are served (the syncer's part). */
+	if (open_engine(&ch, &st, &pc, &be, &pm) != 0 || paysync(ch, st, fx.acct, 1) != 0 ||
+	    payments_reconcile(&pm, NULL, (int64_t)time(NULL)) != 0)
 		_exit(3);
 	for (k = 0; k < n_pay; k++) {
 		struct payments_request req;
@@ -110,6 +113,8 @@ worker(void)
 		snprintf(req.idem_key, sizeof(req.idem_key), "crash-%zu", k);
 		memset(req.request_hash, 0, 32);
 		memcpy(req.request_hash, &k, sizeof(k));
+		if (paysync(ch, st, fx.acct, 1) != 0)
+			_exit(5);	/* the chain double is local: a sync does not fail */
 		r = payments_create(&pm, &p, &replayed, &req, (int64_t)time(NULL));
 		store_payment_clear(&p);
 		/* An answer is a recorded outcome, or a refusal with nothing recorded; retry otherwise. */
@@ -201,6 +206,7 @@ test_crash_loop(void)
 	CHECK(open_engine(&ch, &st, &pc, &be, &pm) == 0);
 	for (i = 0; i < 3; i++) {
 		chaind_mine(&D, 1);
+		CHECK_OK(paysync(ch, st, fx.acct, 1));
 		CHECK_OK(payments_reconcile(&pm, NULL, (int64_t)time(NULL)));
 	}
 	/* Every request: one payment in a final state. */
@@ -224,10 +230,6 @@ test_crash_loop(void)
 		store_payment_clear(&p);
 	}
 	/* The chain: exactly one output per paid request, none for failed ones. */
-	memset(&sq, 0, sizeof(sq));
-	sq.desc[0] = pc.split[0][0];
-	sq.desc[1] = pc.split[0][1];
-	sq.last_used[0] = sq.last_used[1] = -1;
 	{
 		struct descriptor *rd = NULL;
 		struct cbuf s;
@@ -282,8 +284,8 @@ test_crash_loop(void)
 	}
 	/* The balance: the wallet's coins on chain = funding - paid - fees. */
 	memset(&sq, 0, sizeof(sq));
-	sq.desc[0] = pc.split[0][0];
-	sq.desc[1] = pc.split[0][1];
+	sq.desc[0] = sq.desc[1] = fx.acct[FX_WPKH].desc;
+	sq.path[1] = 1;
 	sq.last_used[0] = sq.last_used[1] = -1;
 	sq.gap_limit = (uint32_t)(2 * n_pay + 40);
 	CHECK_OK(chain_sync(ch, &sr, &sq));

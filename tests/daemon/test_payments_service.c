@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "chaind_util.h"
+#include "paysync_util.h"
 
 #include "daemon/accounts.h"
 #include "daemon/api.h"
@@ -141,6 +142,15 @@ test_service(void)
 	o.url = D.url;
 	CHECK_OK(chain_esplora_new(&ch, &o));
 	CHECK_OK(payments_service_open(&ps, &d, ch, fx_sign_fn, NULL, NULL, 3600000));
+	/* No sync of the chain view since unlock: 503 wallet_not_synced, nothing recorded. */
+	CHECK(call(&j, "POST", "/v1/payments", body) == 503);
+	CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "error"), "code")), "wallet_not_synced");
+	json_decref(j);
+	CHECK(call(&j, "GET", "/v1/payments", NULL) == 200);
+	CHECK(json_array_size(json_object_get(j, "payments")) == 0);
+	json_decref(j);
+	/* The syncer's part (cofferd kicks one at unlock and after each broadcast). */
+	CHECK_OK(paysync(ch, d.store, ps.accts, ps.n_accts));
 	CHECK(call(&j, "POST", "/v1/payments", body) == 201);
 	id = json_string_value(json_object_get(j, "id"));
 	status = json_string_value(json_object_get(j, "status"));
@@ -156,7 +166,18 @@ test_service(void)
 	CHECK_STREQ(json_string_value(json_object_get(j, "status")), "confirmed");
 	json_decref(j);
 	CHECK(call(&j, "GET", "/v1/events", NULL) == 200);
-	CHECK(json_array_size(json_object_get(j, "events")) == 2);	/* payment.sent, payment.confirmed */
+	{
+		/* payment.sent, payment.confirmed (besides the sync's payment.received of the funding) */
+		size_t e, mine = 0;
+
+		for (e = 0; e < json_array_size(json_object_get(j, "events")); e++) {
+			const char *t = json_string_value(json_object_get(json_array_get(json_object_get(j, "events"), e),
+			    "type"));
+
+			mine += t != NULL && (strcmp(t, "payment.sent") == 0 || strcmp(t, "payment.confirmed") == 0);
+		}
+		CHECK(mine == 2);
+	}
 	json_decref(j);
 	payments_service_close(&ps, &d);
 	payments_service_close(&ps, &d);

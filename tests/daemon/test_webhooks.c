@@ -178,17 +178,18 @@ test_outbox(void)
 	CHECK_OK(webhooks_deliver_due(st, fake_post, &po, now_ms + 10000, &ok, &retry, &gone));
 	CHECK(ok == 1 && po.calls == 3);
 	/* A receiver that is gone (410) stops at once; one that never answers is given up after the limit. */
-	fk.sign_refusal = COFFER_ERR_POLICY_FEE;
+	/* payment.failed from a network refusal (a signer refusal leaves no payment and no event) */
+	fk.bcast_mode = 2;
 	memset(&po, 0, sizeof(po));
 	po.now_s = now_ms / 1000 + 20;
 	po.script[0] = 410;
 	po.n_script = 1;
-	make_payment_rc(now_ms / 1000 + 20, COFFER_ERR_POLICY_FEE);	/* payment.failed -> endpoint b */
+	make_payment_rc(now_ms / 1000 + 20, COFFER_ERR_PAY_BROADCAST_REJECTED);	/* payment.failed -> endpoint b */
 	CHECK_OK(webhooks_deliver_due(st, fake_post, &po, now_ms + 20000, &ok, &retry, &gone));
 	CHECK(gone == 1 && po.calls == 1);
 	memset(&po, 0, sizeof(po));
 	po.n_script = 64;	/* every answer 0: no answer */
-	make_payment_rc(now_ms / 1000 + 30, COFFER_ERR_POLICY_FEE);
+	make_payment_rc(now_ms / 1000 + 30, COFFER_ERR_PAY_BROADCAST_REJECTED);
 	for (i = 0; i < 2 * OUTBOX_MAX_ATTEMPTS; i++) {
 		po.now_s = now_ms / 1000 + 30 + (int64_t)i * 100000;
 		CHECK_OK(webhooks_deliver_due(st, fake_post, &po, (now_ms / 1000 + 30 + (int64_t)i * 100000) * 1000, &ok,

@@ -98,6 +98,8 @@ export class Chain {
 		this.scriptOfHash = new Map();	// scripthash -> script hex
 		this.faucetCount = 0;
 		this.nonce = 0;
+		this.replaced = 0;		// transactions evicted by a conflicting broadcast (BIP125)
+		this.rejected = 0;		// broadcasts refused (already-known answers aside)
 		this.feeEstimates = { 1: 20.5, 2: 15.1, 3: 10.2, 6: 5.3, 12: 3.1, 144: 1.1, 504: 1, 1008: 1 };
 		this.mineBlock([]);
 	}
@@ -360,7 +362,7 @@ export class Chain {
 		if (conflicts.size > 0)
 			this.checkReplacement(e, conflicts);
 		for (const c of conflicts)
-			this.removeWithDescendants(c);
+			this.replaced += this.removeWithDescendants(c).length;
 		this.addEntry(e);
 		return e.txid;
 	}
