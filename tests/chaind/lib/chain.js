@@ -96,6 +96,7 @@ export class Chain {
 		this.mempool = [];		// txids in acceptance order (parents first)
 		this.byScript = new Map();	// script hex -> Set of txids touching it
 		this.scriptOfHash = new Map();	// scripthash -> script hex
+		this.scriptGen = new Map();	// script hex -> changes to its history (views cache by it)
 		this.faucetCount = 0;
 		this.nonce = 0;
 		this.replaced = 0;		// transactions evicted by a conflicting broadcast (BIP125)
@@ -148,6 +149,19 @@ export class Chain {
 			size: raw.length, fee: 0n, faucet, height: 0, block: null };
 	}
 
+	/* A transaction's history changed (indexed, mined, reorganised): its scripts' cached views are stale. */
+	touch(e) {
+		const bump = (script) => {
+			const k = hex.encode(script);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
+		};
+		for (const o of e.outputs)
+			bump(o.script);
+		if (!e.faucet)
+			for (const i of e.inputs)
+				bump(this.txs.get(i.txid).outputs[i.vout].script);
+	}
+
 	index(e) {
 		const touch = (script) => {
 			const k = hex.encode(script);
@@ -156,6 +170,7 @@ export class Chain {
 				this.scriptOfHash.set(scripthash(script), k);
 			}
 			this.byScript.get(k).add(e.txid);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
 		};
 		for (const o of e.outputs)
 			touch(o.script);
@@ -165,7 +180,11 @@ export class Chain {
 	}
 
 	unindex(e) {
-		const drop = (script) => this.byScript.get(hex.encode(script))?.delete(e.txid);
+		const drop = (script) => {
+			const k = hex.encode(script);
+			this.byScript.get(k)?.delete(e.txid);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
+		};
 		for (const o of e.outputs)
 			drop(o.script);
 		if (!e.faucet)
@@ -252,6 +271,7 @@ export class Chain {
 			e.height = height;
 			e.block = b;
 			e.pos = pos;	// place in its block (indexOf over a big block is too slow)
+			this.touch(e);
 		});
 		this.blocks.push(b);
 		this.byHash.set(b.hash, b);
@@ -288,6 +308,7 @@ export class Chain {
 			const e = this.txs.get(t);
 			e.height = 0;
 			e.block = null;
+			this.touch(e);
 		}
 		this.mempool = [...back, ...this.mempool];
 		if (drop)

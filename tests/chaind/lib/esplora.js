@@ -72,10 +72,26 @@ function chainPos(e) {
  * (newest first) then up to 25 confirmed ones (newest first); with lastSeen,
  * the 25 confirmed ones after that txid.
  */
+const confirmedCache = new WeakMap();	// chain -> Map(script hex -> {gen, confirmed})
+
+/* A script's confirmed history, newest first; sorted once per change of that script's history. */
+function confirmedOf(chain, scriptHex, set) {
+	let m = confirmedCache.get(chain);
+	if (m === undefined)
+		confirmedCache.set(chain, m = new Map());
+	const gen = chain.scriptGen.get(scriptHex) ?? 0;
+	const c = m.get(scriptHex);
+	if (c !== undefined && c.gen === gen)
+		return c.confirmed;
+	const confirmed = [...set].map((t) => chain.txs.get(t)).filter((e) => e.height > 0)
+		.sort((a, b) => chainPos(b) - chainPos(a));
+	m.set(scriptHex, { gen, confirmed });
+	return confirmed;
+}
+
 export function scriptTxs(chain, scriptHex, lastSeen) {
 	const set = chain.byScript.get(scriptHex) ?? new Set();
-	const all = [...set].map((t) => chain.txs.get(t));
-	const confirmed = all.filter((e) => e.height > 0).sort((a, b) => chainPos(b) - chainPos(a));
+	const confirmed = confirmedOf(chain, scriptHex, set);
 	if (lastSeen !== undefined) {
 		const k = confirmed.findIndex((e) => e.txid === lastSeen);
 		if (k < 0)
