@@ -281,12 +281,21 @@ out:
 int
 store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 {
+	size_t n;
+
+	return store_sync_apply_events(s, &n, u, now);
+}
+
+int
+store_sync_apply_events(struct store *s, size_t *n_events, const struct store_sync *u, int64_t now)
+{
 	struct evc *ev = NULL;
 	size_t n_ev = 0, i;
 	int64_t synced = 0;
 	char hash[65];
 	int r;
 
+	*n_events = 0;
 	if ((r = check_sync(u)) != 0)
 		return r;
 	if ((ev = calloc(u->n_txs + 1, sizeof(*ev))) == NULL)
@@ -320,6 +329,7 @@ store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 	}
 	if (r == 0 && (r = exec(s->db, "COMMIT")) == 0) {
 		s->chain_gen++;
+		*n_events = n_ev;
 		goto out;
 	}
 fail:

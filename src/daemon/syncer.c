@@ -279,6 +279,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	struct store_rows rows;
 	struct store_sync u;
 	struct store *st;
+	size_t n_events = 0;
 	int64_t t0 = daemon_mono_ms();
 	int r, attempt;
 
@@ -315,7 +316,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	/* Written and counted under the store's read lock: a lock waits for both. */
 	if ((st = daemon_store_acquire(s->d)) == NULL)
 		goto out;	/* locked meanwhile: the next unlock syncs again */
-	if ((r = store_sync_apply(st, &u, daemon_now_ms() / 1000)) != 0) {
+	if ((r = store_sync_apply_events(st, &n_events, &u, daemon_now_ms() / 1000)) != 0) {
 		daemon_store_release(s->d);
 		log_warn("cannot write the sync result to the store: %s", coffer_err_name(r));
 		failed(s, r, "store");
@@ -325,8 +326,9 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	s->view.loaded = store_balance(st, &s->view.confirmed_sat, &s->view.unconfirmed_sat, &s->view.n_utxos) == 0;
 	s->view.last_sync = u.state.synced_at;
 	mu_unlock(s);
-	/* Events of incoming payments wait in the outbox: deliver them now, not at the next interval. */
-	if (s->d->payments != NULL && s->d->paysvc != NULL && s->d->paysvc->open)
+	/* Events of incoming payments wait in the outbox: deliver them now, not at the next interval.
+	 * (Only then: a reconcile round woken by every sync would race payments being sent.) */
+	if (n_events > 0 && s->d->payments != NULL && s->d->paysvc != NULL && s->d->paysvc->open)
 		payments_worker_kick(&s->d->paysvc->worker);
 	daemon_store_release(s->d);
 	succeeded(s, res.tip.height);
