@@ -164,6 +164,7 @@ struct store_chain_state {
 	int64_t last_used[2];		/* highest used index per chain, -1 none */
 	int64_t synced_at;		/* unix seconds, 0 never */
 	int incremental;		/* the store's UTXO set can take an incremental sync */
+	uint32_t complete_height;	/* the last sync saw every transaction up to here (<= tip_height) */
 };
 
 /*

@@ -243,6 +243,7 @@ apply_utxos(sqlite3 *db, const struct store_sync *u)
 	size_t i;
 	int r = COFFER_ERR_STORE;
 	int64_t h = u->settled_height;
+	uint32_t base = u->state.complete_height < u->state.tip_height ? u->state.complete_height : u->state.tip_height;
 
 	/* Outputs created above the settled height (or by a reported older one) are
 	 * replaced by what was reported; spends made above it are undone, then redone. */
@@ -268,9 +269,8 @@ apply_utxos(sqlite3 *db, const struct store_sync *u)
 			goto out;
 	}
 	/* Spent for good: the spender is settled (the next sync will not look at it again). */
-	if (u->state.tip_height > STORE_REORG_MARGIN &&
-	    exec_int(db, "DELETE FROM utxos WHERE spent > 0 AND spent <= ?",
-	    (int64_t)u->state.tip_height - STORE_REORG_MARGIN) != 0)
+	if (base > STORE_REORG_MARGIN &&
+	    exec_int(db, "DELETE FROM utxos WHERE spent > 0 AND spent <= ?", (int64_t)base - STORE_REORG_MARGIN) != 0)
 		goto out;
 	r = 0;
 out:
@@ -316,7 +316,8 @@ store_sync_apply_events(struct store *s, size_t *n_events, const struct store_sy
 	    (r = meta_put_int(s->db, "chain_last_used_0", u->state.last_used[0])) != 0 ||
 	    (r = meta_put_int(s->db, "chain_last_used_1", u->state.last_used[1])) != 0 ||
 	    (r = meta_put_int(s->db, "chain_synced_at", u->state.synced_at)) != 0 ||
-	    (r = meta_put_int(s->db, "chain_incremental", 1)) != 0)
+	    (r = meta_put_int(s->db, "chain_incremental", 1)) != 0 ||
+	    (r = meta_put_int(s->db, "chain_complete_height", u->state.complete_height)) != 0)
 		goto fail;
 	{
 		sqlite3_stmt *st = NULL;
@@ -371,7 +372,7 @@ int
 store_chain_state_get(struct store *s, struct store_chain_state *out)
 {
 	char hash[80];
-	int64_t h = 0, inc = 0;
+	int64_t h = 0, inc = 0, ch = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -379,9 +380,11 @@ store_chain_state_get(struct store *s, struct store_chain_state *out)
 	if ((r = meta_get_int(s->db, &h, "chain_tip_height", 0)) == 0 &&
 	    (r = meta_get_int(s->db, &out->last_used[0], "chain_last_used_0", -1)) == 0 &&
 	    (r = meta_get_int(s->db, &out->last_used[1], "chain_last_used_1", -1)) == 0 &&
-	    (r = meta_get_int(s->db, &inc, "chain_incremental", 0)) == 0)
+	    (r = meta_get_int(s->db, &inc, "chain_incremental", 0)) == 0 &&
+	    (r = meta_get_int(s->db, &ch, "chain_complete_height", 0)) == 0)
 		r = meta_get_int(s->db, &out->synced_at, "chain_synced_at", 0);
 	out->incremental = inc == 1;
+	out->complete_height = ch > 0 && ch <= 0x7fffffff ? (uint32_t)ch : 0;
 	store_unlock(s);
 	if (r != 0)
 		return r;

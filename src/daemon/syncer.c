@@ -2,6 +2,7 @@
 #include "daemon/syncer.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ job_load(struct sync_job *j, struct daemon *d)
 	struct store_chain_state st;
 	const struct account *ac;
 	struct store *s;
-	uint32_t next;
+	uint32_t next, base;
 	char v[32];
 	int r;
 
@@ -73,8 +74,9 @@ job_load(struct sync_job *j, struct daemon *d)
 		j->last_used[1] = st.last_used[1];
 		j->birth_time = store_meta_get(s, v, sizeof(v), "birth_time") == 0 ? strtoll(v, NULL, 10) : 0;
 		/* Incremental: what the store holds confirmed deeper than the reorg margin is trusted. */
-		if (st.incremental && st.tip_height > CHAIN_REORG_MARGIN)
-			j->settled_height = st.tip_height - CHAIN_REORG_MARGIN;
+		base = st.complete_height < st.tip_height ? st.complete_height : st.tip_height;
+		if (st.incremental && base > CHAIN_REORG_MARGIN)
+			j->settled_height = base - CHAIN_REORG_MARGIN;
 	}
 	daemon_store_release(d);
 	if (r != 0)
@@ -253,6 +255,7 @@ to_store(struct store_sync *u, struct store_rows *w, const struct chain_sync_res
 	}
 	memset(u, 0, sizeof(*u));
 	u->state.tip_height = res->tip.height;
+	u->state.complete_height = res->complete_height;
 	memcpy(u->state.tip_hash, res->tip.hash, 32);
 	u->state.last_used[0] = res->last_used[0];
 	u->state.last_used[1] = res->last_used[1];
@@ -280,7 +283,8 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	struct store_sync u;
 	struct store *st;
 	size_t n_events = 0;
-	int64_t t0 = daemon_mono_ms();
+	int res_big = 0;
+	int64_t t0 = daemon_mono_ms(), t1 = t0;
 	int r, attempt;
 
 	memset(&rows, 0, sizeof(rows));
@@ -300,6 +304,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 			failed(s, r, "sync");
 			return;
 		}
+		t1 = daemon_mono_ms();
 		/* Older transactions the store did not have (a new address with an old
 		 * history): their coins may be spent by what the store holds, so the
 		 * UTXO set is rebuilt by a full sync. */
@@ -309,6 +314,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 		chain_sync_result_free(&res);
 		sa.height = 0;
 	}
+	res_big = res.n_txs > 10000;
 	if ((r = to_store(&u, &rows, &res, s->d->cfg->network)) != 0) {
 		failed(s, r, "sync result");
 		goto out;
@@ -332,12 +338,15 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 		payments_worker_kick(&s->d->paysvc->worker);
 	daemon_store_release(s->d);
 	succeeded(s, res.tip.height);
-	log_debug("synced (%s from height %u) in %lld ms: tip %u, %zu transactions, %zu unspent outputs",
-	    sa.height ? "incremental" : "full", sa.height, (long long)(daemon_mono_ms() - t0), res.tip.height,
-	    res.n_txs, res.n_utxos);
+	log_info("synced (%s from height %u) in %lld ms (backend %lld ms, store %lld ms): tip %u, %zu transactions, "
+	    "%zu unspent outputs", sa.height ? "incremental" : "full", sa.height, (long long)(daemon_mono_ms() - t0),
+	    (long long)(t1 - t0), (long long)(daemon_mono_ms() - t1), res.tip.height, res.n_txs, res.n_utxos);
 out:
 	rows_free(&rows);
 	chain_sync_result_free(&res);
+	/* A big sync's buffers are free now: give the pages back rather than keep the peak resident. */
+	if (res_big)
+		malloc_trim(0);
 }
 
 static void

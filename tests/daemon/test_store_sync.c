@@ -51,6 +51,7 @@ sync_at(struct store_sync *u, uint32_t tip, uint32_t settled)
 {
 	memset(u, 0, sizeof(*u));
 	u->state.tip_height = tip;
+	u->state.complete_height = tip;
 	u->state.last_used[0] = 5;
 	u->state.last_used[1] = -1;
 	u->state.synced_at = 1700000000 + tip;
