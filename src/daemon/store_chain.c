@@ -460,20 +460,19 @@ int
 store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, const uint8_t *after_txid,
     uint32_t after_vout)
 {
-	static const uint8_t zero[32];
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE, rc;
 
 	*n = 0;
 	store_lock(s);
-	/* +spent: walk the primary key in order (LIMIT stops early) rather than the spent index and a sort. */
+	/* One range of the primary key from the cursor (the first page from an empty blob, below every txid);
+	 * +spent keeps SQLite on the key (LIMIT stops early) rather than the spent index and a sort. */
 	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height, account FROM utxos "
-	    "WHERE +spent = 0 AND (?1 = 0 OR (txid, vout) > (?2, ?3)) ORDER BY txid, vout LIMIT ?4", -1, &st, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 1, after_txid != NULL) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, after_txid != NULL ? after_txid : zero, 32, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, after_vout) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)max) != SQLITE_OK)
+	    "WHERE (txid, vout) > (?1, ?2) AND +spent = 0 ORDER BY txid, vout LIMIT ?3", -1, &st, NULL) != SQLITE_OK ||
+	    (after_txid != NULL ? sqlite3_bind_blob(st, 1, after_txid, 32, SQLITE_STATIC) :
+	    sqlite3_bind_zeroblob(st, 1, 0)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, after_txid != NULL ? (sqlite3_int64)after_vout : -1) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)max) != SQLITE_OK)
 		goto out;
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_utxo *o = &out[*n];
