@@ -82,6 +82,11 @@ int cmd_transactions(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_payments(int argc, char **argv);
 int cmd_bump(int argc, char **argv);
+int cmd_payments_cancel(int argc, char **argv);
+/* cmd_webhooks.c: webhook endpoints through cofferd */
+int cmd_webhooks_add(int argc, char **argv);
+int cmd_webhooks_list(int argc, char **argv);
+int cmd_webhooks_delete(int argc, char **argv);
 int cmd_policy_show(int argc, char **argv);
 int cmd_policy_set(int argc, char **argv);
 int cmd_token_create(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* coffer commands for paying (through cofferd): send, payments, bump. */
+/* coffer commands for paying (through cofferd): send (and its preview), payments, bump, payments cancel. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +109,29 @@ print_payment(const json_t *p)
 	printf("%s  %-10s %20s  fee %16s  %s\n", str(p, "id"), str(p, "status"), amt, fee, str(p, "txid"));
 }
 
+/* What a payment would be: fee, size, inputs, outputs (change flagged); nothing is signed or sent. */
+static void
+print_preview(const json_t *p, int json)
+{
+	const json_t *outs = json_object_get(p, "outputs"), *o;
+	char amt[64];
+	size_t k;
+
+	if (json) {
+		dc_print_json(p);
+		return;
+	}
+	printf("Preview (not sent): fee %lld sat at %.3g sat/vB, %lld vB, %zu inputs, change %lld sat\n",
+	    num(p, "fee_sat"), json_number_value(json_object_get(p, "fee_rate_sat_vb")), num(p, "vsize"),
+	    json_array_size(json_object_get(p, "inputs")), num(p, "change_sat"));
+	for (k = 0; k < json_array_size(outs); k++) {
+		o = json_array_get(outs, k);
+		dc_btc(amt, sizeof(amt), num(o, "amount_sat"));
+		printf("  %s  %s%s\n", str(o, "address"), amt, json_is_true(json_object_get(o, "change")) ? "  (change)" :
+		    "");
+	}
+}
+
 /* The request body into wiped memory (it may carry the passphrase). */
 static int
 dump_body(struct cbuf *body, const json_t *req)
@@ -130,7 +153,7 @@ cmd_send(int argc, char **argv)
 	struct cbuf pass, body;
 	long long sat;
 	long st;
-	int i, r, n = 0;
+	int i, r, n = 0, preview = 0;
 	struct dc c;
 
 	if ((r = dc_open(&c, &argc, argv)) != 0)
@@ -148,6 +171,8 @@ cmd_send(int argc, char **argv)
 			key = v;
 		} else if ((v = opt(argc, argv, &i, "--passphrase-file")) != NULL) {
 			pfile = v;
+		} else if (strcmp(argv[i], "--preview") == 0) {
+			preview = 1;
 		} else if (argv[i][0] == '-' || i + 1 >= argc) {
 			r = cli_usage_error("send: unknown or incomplete argument '%s'", argv[i]);
 			goto out;
@@ -170,7 +195,7 @@ cmd_send(int argc, char **argv)
 	}
 	if (n == 0) {
 		r = cli_usage_error("send ADDRESS AMOUNT_SAT [ADDRESS AMOUNT_SAT ...] [--fee-rate N] "
-		    "[--idempotency-key K]");
+		    "[--idempotency-key K] [--preview]");
 		goto out;
 	}
 	if (fee != NULL && (rate = parse_fee_rate(fee)) == NULL) {
@@ -187,7 +212,7 @@ cmd_send(int argc, char **argv)
 		r = cli_fail("send", COFFER_ERR_NOMEM);
 		goto out;
 	}
-	if (pfile != NULL) {
+	if (pfile != NULL && !preview) {	/* a preview signs nothing */
 		if ((r = dc_read_passphrase(&pass, pfile, "Wallet passphrase: ")) != 0)
 			goto out;
 		if (json_object_set_new(req, "passphrase", json_stringn((const char *)pass.p, pass.len)) != 0) {
@@ -197,6 +222,11 @@ cmd_send(int argc, char **argv)
 	}
 	if ((r = dump_body(&body, req)) != 0) {
 		r = cli_fail("send", r);
+		goto out;
+	}
+	if (preview) {
+		if ((r = dc_expect(&c, &ans, 200, "POST", "/v1/payments/preview", (const char *)body.p)) == 0)
+			print_preview(ans, c.json);
 		goto out;
 	}
 	/* 201: paid now; 200: the payment this idempotency key already made. */
@@ -312,6 +342,60 @@ cmd_bump(int argc, char **argv)
 	} else {
 		printf("%s replaces %s: txid %s, fee %lld sat at %g sat/vB\n", str(ans, "id"), id, str(ans, "txid"),
 		    num(ans, "fee_sat"), json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
+	}
+out:
+	free(body);
+	json_decref(req);
+	json_decref(rate);
+	json_decref(ans);
+	dc_close(&c);
+	return r;
+}
+
+int
+cmd_payments_cancel(int argc, char **argv)
+{
+	const char *id = NULL, *fee = NULL, *v;
+	json_t *req = NULL, *rate = NULL, *ans = NULL;
+	char path[96], *body = NULL;
+	struct dc c;
+	int i, r;
+
+	if ((r = dc_open(&c, &argc, argv)) != 0)
+		return r;
+	for (i = 1; i < argc; i++) {
+		if ((v = opt(argc, argv, &i, "--fee-rate")) != NULL)
+			fee = v;
+		else if (argv[i][0] != '-' && id == NULL)
+			id = argv[i];
+		else {
+			dc_close(&c);
+			return cli_usage_error("payments cancel: unknown argument '%s'", argv[i]);
+		}
+	}
+	if (id == NULL || !plain_word(id, 64)) {
+		dc_close(&c);
+		return cli_usage_error("payments cancel PAYMENT_ID [--fee-rate N]");
+	}
+	if (fee != NULL && (rate = parse_fee_rate(fee)) == NULL) {
+		dc_close(&c);
+		return cli_usage_error("payments cancel: --fee-rate '%s' is not a number of sat/vB", fee);
+	}
+	/* Without a rate the daemon takes the original's plus the incremental relay fee. */
+	if ((req = rate != NULL ? json_pack("{s:O}", "fee_rate_sat_vb", rate) : json_object()) == NULL ||
+	    (body = json_dumps(req, JSON_COMPACT)) == NULL) {
+		r = cli_fail("payments cancel", COFFER_ERR_NOMEM);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/v1/payments/%s/cancel", id);
+	if ((r = dc_expect(&c, &ans, 201, "POST", path, body)) != 0)
+		goto out;
+	if (c.json) {
+		dc_print_json(ans);
+	} else {
+		printf("%s cancels %s (everything back to the wallet): txid %s, fee %lld sat at %g sat/vB\n",
+		    str(ans, "id"), id, str(ans, "txid"), num(ans, "fee_sat"),
+		    json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
 	}
 out:
 	free(body);

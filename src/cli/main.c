@@ -38,12 +38,21 @@ static const struct cli_command commands[] = {
 	    "incoming and outgoing transactions, newest first" },
 	{ NULL, "sync", cmd_sync, DAEMON_AT, "sync with the chain backend now" },
 	{ NULL, "send", cmd_send,
-	    "ADDRESS AMOUNT_SAT [ADDRESS AMOUNT_SAT ...] [--fee-rate N] [--idempotency-key K] [--passphrase-file F]"
-	    DAEMON_AT, "pay: one transaction to one or more outputs, signed and broadcast (the same key pays once)" },
+	    "ADDRESS AMOUNT_SAT [ADDRESS AMOUNT_SAT ...] [--fee-rate N] [--idempotency-key K] [--passphrase-file F] "
+	    "[--preview]" DAEMON_AT,
+	    "pay: one transaction to one or more outputs, signed and broadcast (the same key pays once); "
+	    "--preview: fee and inputs only, nothing sent" },
+	/* Before the plain `payments`: the first matching row wins. */
+	{ "payments", "cancel", cmd_payments_cancel, "PAYMENT_ID [--fee-rate N]" DAEMON_AT,
+	    "cancel an unconfirmed payment: a replacement paying everything back to the wallet" },
 	{ NULL, "payments", cmd_payments, "[--status S] [--limit N] [--cursor C]" DAEMON_AT,
 	    "payments made, newest first" },
 	{ NULL, "bump", cmd_bump, "PAYMENT_ID --fee-rate N" DAEMON_AT,
 	    "raise an unconfirmed payment's fee (RBF, or CPFP on its change)" },
+	{ "webhooks", "add", cmd_webhooks_add, "URL --events E1,E2,... [--secret-file F]" DAEMON_AT,
+	    "a webhook endpoint (without --secret-file a secret is made and shown once)" },
+	{ "webhooks", "list", cmd_webhooks_list, DAEMON_AT, "webhook endpoints (never their secrets)" },
+	{ "webhooks", "delete", cmd_webhooks_delete, "ID" DAEMON_AT, "delete a webhook endpoint and its deliveries" },
 	{ "policy", "show", cmd_policy_show, DAEMON_AT, "the signer's spending policy" },
 	{ "policy", "set", cmd_policy_set, "--file POLICY.json [--passphrase-file F]" DAEMON_AT,
 	    "replace the spending policy (asks the passphrase)" },

@@ -235,6 +235,20 @@ payments_fail(struct payments *pm, const char *id, int from, const char *reason,
 	return 0;
 }
 
+/* Whether a payment got past signed (broadcast, confirmed, replaced) since we last looked. */
+static int
+sent_meanwhile(struct payments *pm, const char *id)
+{
+	struct store_payment q;
+	int yes;
+
+	if (store_payment_get(pm->store, &q, id) != 0)
+		return 0;
+	yes = q.status == STORE_PAY_BROADCAST || q.status == STORE_PAY_CONFIRMED || q.status == STORE_PAY_REPLACED;
+	store_payment_clear(&q);
+	return yes;
+}
+
 int
 payments_broadcast(struct payments *pm, const char *id, int64_t now)
 {
@@ -254,12 +268,35 @@ payments_broadcast(struct payments *pm, const char *id, int64_t now)
 		return COFFER_ERR_INTERNAL;
 	}
 	r = pm->be->broadcast(pm->be->ctx, &rejected, reason, sizeof(reason), p.raw_tx, p.raw_tx_len);
+	if (r != 0 && rejected && p.has_txid) {
+		/*
+		 * Refused: but is this very transaction on the chain already? A re-send
+		 * after a crash (or a lost answer) between the send and its record, of
+		 * one confirmed since with every output spent, is refused by bitcoind as
+		 * spending missing inputs: it was sent, and failing it would invite the
+		 * client to pay again. When the backend cannot say now, next time.
+		 */
+		uint32_t height = 0;
+		int st = pm->be->tx_status(pm->be->ctx, &height, p.txid);
+
+		if (st == 0)
+			r = 0;
+		else if (st != COFFER_ERR_NOT_FOUND)
+			rejected = 0;
+	}
 	if (r == 0) {
 		if (p.status == STORE_PAY_SIGNED) {
 			memset(&u, 0, sizeof(u));
 			u.from = STORE_PAY_SIGNED;
 			u.to = STORE_PAY_BROADCAST;
 			r = payments_update_event(pm, id, &u, "payment.sent", now);
+			/*
+			 * The reconcile pass (kicked by the sync this very broadcast
+			 * asked for) may have sent and recorded it meanwhile: the same
+			 * transaction, the same outcome.
+			 */
+			if (r == COFFER_ERR_PAY_STATE && sent_meanwhile(pm, id))
+				r = 0;
 		}
 		if (r == 0 && p.parent_id[0] != '\0' && (strcmp(p.kind, "bump") == 0 || strcmp(p.kind, "cancel") == 0)) {
 			struct store_payment parent;
@@ -357,7 +394,14 @@ payments_sign_and_send(struct payments *pm, const char *id, const struct psbt *p
 	cbuf_free(&raw);
 	if (r != 0)
 		return r;
-	return payments_broadcast(pm, id, now);
+	/*
+	 * The worker's reconcile (kicked after every sync) sends signed payments
+	 * too, and may have sent this one (and followed it further) between our
+	 * record and our send: then what it recorded is the answer, not a
+	 * payment_state error for a payment that went out.
+	 */
+	r = payments_broadcast(pm, id, now);
+	return r == COFFER_ERR_PAY_STATE ? 0 : r;
 }
 
 /* The outputs as recorded: [{address, amount_sat}] in request order, the final amounts. */
@@ -425,6 +469,13 @@ payments_preview(struct payments *pm, struct pay_built *b, const struct payments
 	return r;
 }
 
+void
+payments_unused_change(struct payments *pm, size_t account, uint32_t index)
+{
+	if (pm->be->unused_change != NULL)
+		pm->be->unused_change(pm->be->ctx, account, index);
+}
+
 /* Look up an idempotency key: 0 with out filled (same body), CONFLICT, or NOT_FOUND. */
 static int
 replay(struct payments *pm, struct store_payment *out, const struct payments_request *req)
@@ -451,7 +502,7 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 	struct pay_utxo *u = NULL;
 	size_t n = 0, attempt;
 	uint64_t rate;
-	int r;
+	int r, have_change = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
@@ -473,10 +524,13 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 		u = NULL;
 		ins = NULL;
 		store_payment_clear(&rec);
+		if (have_change)	/* the lost race's index: the rebuild takes it again */
+			payments_unused_change(pm, q.change_account, q.change_index);
+		have_change = 0;
 		if ((r = payments_load_coins(pm, &u, &n)) != 0 ||
 		    (r = pm->be->tip(pm->be->ctx, &q.tip_height, &q.tip_is_current)) != 0 ||
 		    (r = pm->be->next_change(pm->be->ctx, &q.change_account, &q.change_index)) != 0 ||
-		    (r = pay_build(&b, pm->accts, pm->n_accts, u, n, &q)) != 0 ||
+		    !(have_change = 1) || (r = pay_build(&b, pm->accts, pm->n_accts, u, n, &q)) != 0 ||
 		    (r = payments_inputs_of(&ins, &b, u, NULL)) != 0)
 			break;
 		payments_new_id(rec.id);
@@ -499,6 +553,9 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 		if (r != COFFER_ERR_PAY_RESERVED)
 			break;
 	}
+	/* Refused before anything was recorded, or no change output: the index was not used. */
+	if (have_change && (r != 0 || b.change_pos < 0))
+		payments_unused_change(pm, q.change_account, q.change_index);
 	if (pthread_mutex_unlock(&pm->mu) != 0)
 		abort();
 	if (r == COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT) {
@@ -512,6 +569,9 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 	r = payments_sign_and_send(pm, rec.id, &b.psbt, req->passphrase, now);
 	if (store_payment_get(pm->store, out, rec.id) != 0 && r == 0)
 		r = COFFER_ERR_STORE;
+	/* The signer refused: the record is gone (store_payment_discard), and with it the change index. */
+	if (r != 0 && out->id[0] == '\0' && b.change_pos >= 0)
+		payments_unused_change(pm, q.change_account, q.change_index);
 out:
 	pay_built_free(&b);
 	free(u);

@@ -147,6 +147,7 @@ spawn(struct wallet *w, char *err, size_t errsize)
 		return COFFER_ERR_SIGNER_PROTOCOL;
 	}
 	w->connected = 1;
+	__atomic_store_n(&w->sign_lost, 0, __ATOMIC_RELEASE);
 	set_end(w, 0);
 	if (snprintf(d->tee, sizeof(d->tee), "%s", st.tee[0] != '\0' ? st.tee : "none") < 0)
 		d->tee[0] = '\0';
@@ -314,7 +315,15 @@ wallet_session_check(struct wallet *w)
 	struct signer_client *c;
 	int64_t end;
 
-	if (w == NULL || (end = get_end(w)) == 0 || daemon_mono_ms() < end - WALLET_SESSION_MARGIN_MS)
+	if (w == NULL)
+		return;
+	/* A signer that died under a payment's signing: lock, start another (wallet_leave finds it gone). */
+	if (__atomic_load_n(&w->sign_lost, __ATOMIC_ACQUIRE)) {
+		if (wallet_enter(w, &c, WALLET_NEED_ANY) == 0)
+			(void)wallet_leave(w, 0);
+		return;
+	}
+	if ((end = get_end(w)) == 0 || daemon_mono_ms() < end - WALLET_SESSION_MARGIN_MS)
 		return;
 	/* wallet_enter ends a session that is over. */
 	if (wallet_enter(w, &c, WALLET_NEED_ANY) == 0)

@@ -44,6 +44,8 @@ struct wallet {
 					 * (written under mu, read atomically by wallet_session_check) */
 	int64_t last_spawn_ms;		/* monotonic ms of the last start attempt */
 	unsigned int restarts;		/* signers started after the first (for /metrics) */
+	int sign_lost;			/* the connection died under payments_chain_sign_signer, which runs inside
+					 * the store and cannot close it: wallet_session_check does (atomic) */
 };
 
 /* What a call needs from the signer's state. */

@@ -125,16 +125,14 @@ const ROUTES = [
 		} catch (e) {
 			if (!(e instanceof RejectError))
 				throw e;
-			if (e.code !== -27)
-				c.rejected++;
 			// Esplora passes bitcoind's refusal through in this form.
 			text(res, 400, `sendrawtransaction RPC error: ${JSON.stringify({ code: e.code, message: e.message })}`);
 		}
 	}],
 	// ---- control endpoints (not Esplora) ----
 	// What the double has seen: a test can check no double spend was ever accepted (replaced) or refused.
-	['GET', /^\/stats$/, (c, m, b, res) => json(res, 200, { height: c.tip.height, mempool: c.mempool.length,
-		txs: c.txs.size, replaced: c.replaced, rejected: c.rejected })],
+	['GET', /^\/stats$/, (c, m, b, res, srv) => json(res, 200, { height: c.tip.height, mempool: c.mempool.length,
+		txs: c.txs.size, ...srv.stats })],
 	['POST', /^\/faucet$/, control((c, j) => {
 		if (typeof j.address !== 'string' || !Number.isSafeInteger(j.amount_sat))
 			throw new RejectError(-3, 'need {address: string, amount_sat: integer}');
@@ -162,6 +160,7 @@ const ROUTES = [
 			throw new HttpError(400, 'need {path}');
 		srv.hostile.push({ method: j.method ?? 'GET', path: j.path, status: j.status ?? 200,
 			body: j.body ?? '', repeat: j.repeat ?? 1, hang: j.hang === true, truncate: j.truncate === true,
+			accept: j.accept === true,
 			times: j.times ?? 1, type: j.content_type ?? 'application/json' });
 		json(res, 200, { ok: true });
 	}],
@@ -195,8 +194,60 @@ function answerHostile(h, res) {
 	pump();
 }
 
+/*
+ * Count what broadcasts did, through either face (Esplora, JSON-RPC): refused
+ * ones (an "already known" answer aside), and mempool transactions a
+ * broadcast evicted (a conflicting spend accepted, BIP125). GET /stats.
+ */
+function countBroadcasts(chain, stats) {
+	const broadcast = chain.broadcast.bind(chain);
+	chain.broadcast = (rawHex) => {
+		const before = new Set(chain.mempool);
+		try {
+			const txid = broadcast(rawHex);
+			for (const t of before)
+				stats.replaced += chain.txs.has(t) ? 0 : 1;
+			return txid;
+		} catch (e) {
+			if (e instanceof RejectError && e.code !== -27)
+				stats.rejected++;
+			throw e;
+		}
+	};
+}
+
+/* An answer nobody receives. */
+const DISCARD = { writeHead() {}, write() { return true; }, end() {}, on() {}, once() {} };
+
+/* A request: the JSON-RPC face (POST / and /wallet/<name>), else the routes. */
+function dispatch(srv, req, path, body, res) {
+	if (req.method === 'POST' && (path === '/' || path.startsWith('/wallet/'))) {
+		// bitcoind mode: JSON-RPC, Basic auth required (any credentials).
+		if (!/^Basic [A-Za-z0-9+/=]+$/.test(req.headers.authorization ?? '')) {
+			res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"', 'content-length': 0 });
+			return res.end();
+		}
+		const [status, answer] = rpcAnswer(srv.wallets, path, body);
+		return json(res, status, answer);
+	}
+	try {
+		for (const [method, re, fn] of ROUTES) {
+			const m = re.exec(path);
+			if (m && method === req.method)
+				return fn(srv.chain, m, body, res, srv);
+		}
+		throw new HttpError(404, 'not found');
+	} catch (e) {
+		if (e instanceof HttpError)
+			text(res, e.status, e.message);
+		else
+			text(res, 500, `internal error: ${e.message}`);
+	}
+}
+
 export function createServer(chain) {
-	const srv = { chain, hostile: [], wallets: new Wallets(chain) };
+	const srv = { chain, hostile: [], wallets: new Wallets(chain), stats: { replaced: 0, rejected: 0 } };
+	countBroadcasts(chain, srv.stats);
 	const server = http.createServer((req, res) => {
 		const chunks = [];
 		let size = 0;
@@ -218,30 +269,13 @@ export function createServer(chain) {
 				const h = srv.hostile[hi];
 				if (--h.times <= 0)
 					srv.hostile.splice(hi, 1);
+				// accept: handled as usual first, that answer dropped (a broadcast the chain
+				// took whose answer was lost, or never came with hang).
+				if (h.accept)
+					dispatch(srv, req, path, Buffer.concat(chunks).toString('utf8'), DISCARD);
 				return answerHostile(h, res);
 			}
-			if (req.method === 'POST' && (path === '/' || path.startsWith('/wallet/'))) {
-				// bitcoind mode: JSON-RPC, Basic auth required (any credentials).
-				if (!/^Basic [A-Za-z0-9+/=]+$/.test(req.headers.authorization ?? '')) {
-					res.writeHead(401, { 'www-authenticate': 'Basic realm="jsonrpc"', 'content-length': 0 });
-					return res.end();
-				}
-				const [status, answer] = rpcAnswer(srv.wallets, path, Buffer.concat(chunks).toString('utf8'));
-				return json(res, status, answer);
-			}
-			try {
-				for (const [method, re, fn] of ROUTES) {
-					const m = re.exec(path);
-					if (m && method === req.method)
-						return fn(chain, m, Buffer.concat(chunks).toString('utf8'), res, srv);
-				}
-				throw new HttpError(404, 'not found');
-			} catch (e) {
-				if (e instanceof HttpError)
-					text(res, e.status, e.message);
-				else
-					text(res, 500, `internal error: ${e.message}`);
-			}
+			dispatch(srv, req, path, Buffer.concat(chunks).toString('utf8'), res);
 		});
 	});
 	server.keepAliveTimeout = 5000;

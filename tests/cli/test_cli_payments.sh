@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# coffer send / payments / bump against the real cofferd, its signer and the
-# regtest chain double (which checks every signature it is sent): a payment
-# to one output and a batch to two, the idempotency key paying once, the
-# list with a status filter, a fee bump (RBF) that replaces the payment,
-# confirmation after mining, --json, and bad input refused before or by the
-# daemon with exit status 2 or 1. Skipped without the signer or node.
+# coffer send / payments / bump / payments cancel / webhooks against the real
+# cofferd, its signer and the regtest chain double (which checks every
+# signature it is sent): a preview that sends nothing, a payment to one output
+# and a batch to two, the idempotency key paying once, the list with a status
+# filter, a fee bump (RBF) that replaces the payment, a cancellation back to
+# the wallet, confirmation after mining, webhook endpoints added, listed and
+# deleted, --json, and bad input refused before or by the daemon with exit
+# status 2 or 1. Skipped without the signer or node.
 # $1 = path of the coffer binary (cofferd sits beside it), $2 = the shared/ folder.
 set -euo pipefail
 coffer=$1
@@ -72,6 +74,17 @@ rc=0; "$coffer" send "${A[@]}" "$p1" 900000 --fee-rate 2 2>"$tmp/err" || rc=$?
 [ "$rc" = 1 ] && grep -q 'insufficient' "$tmp/err" && ok || bad "insufficient funds: $rc $(cat "$tmp/err")"
 "$coffer" payments "${A[@]}" | grep -qx 'no payments' && ok || bad "payments after refusals"
 
+# A preview: fee, size, inputs and outputs; nothing signed or sent.
+out=$("$coffer" send "${A[@]}" "$p1" 30000 --fee-rate 2 --preview) && ok || bad "preview: $out"
+grep -q '^Preview (not sent): fee [0-9]* sat at 2 sat/vB, [0-9]* vB, 1 inputs, change [0-9]* sat$' <<<"$out" && ok ||
+	bad "preview says: $out"
+grep -q "^  $p1  0.00030000 BTC$" <<<"$out" && grep -q '  (change)$' <<<"$out" && ok || bad "preview outputs: $out"
+"$coffer" send "${A[@]}" "$p1" 30000 --fee-rate 2 --preview --json | jq_ 'j.inputs.length' | grep -qx 1 && ok ||
+	bad "preview --json"
+rc=0; "$coffer" send "${A[@]}" "$p1" 900000 --fee-rate 2 --preview 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q 'insufficient' "$tmp/err" && ok || bad "preview, insufficient funds: $rc $(cat "$tmp/err")"
+"$coffer" payments "${A[@]}" | grep -qx 'no payments' && ok || bad "payments after previews"
+
 # One output, with an idempotency key: paid once.
 out=$("$coffer" send "${A[@]}" "$p1" 30000 --fee-rate 2 --idempotency-key order-1) && ok || bad "send: $out"
 grep -q '^Sent pay_[0-9a-f]*: txid [0-9a-f]\{64\}, fee [0-9]* sat at 2 sat/vB$' <<<"$out" && ok || bad "send says: $out"
@@ -101,17 +114,62 @@ rc=0; "$coffer" bump "${A[@]}" "$id2" 2>/dev/null || rc=$?
 rc=0; "$coffer" bump "${A[@]}" "$id1" --fee-rate 20 2>"$tmp/err" || rc=$?
 [ "$rc" = 1 ] && grep -q payment_has_descendant "$tmp/err" && ok || bad "bump of a parent: $rc $(cat "$tmp/err")"
 
-# Mined: the first payment and the replacement confirmed (the background sync and reconcile find them).
+# Cancel a payment: a replacement of its inputs paying everything back to the wallet.
+out=$("$coffer" send "${A[@]}" "$p2" 15000 --fee-rate 2) && ok || bad "send to cancel: $out"
+id4=$(awk '{print $2}' <<<"$out" | tr -d :)
+out=$("$coffer" payments cancel "${A[@]}" "$id4" --fee-rate 12) && ok || bad "cancel: $out"
+grep -q "^pay_[0-9a-f]* cancels $id4 (everything back to the wallet): txid [0-9a-f]\{64\}, fee [0-9]* sat at 12 sat/vB$" \
+	<<<"$out" && ok || bad "cancel says: $out"
+id5=$(awk '{print $1}' <<<"$out")
+rc=0; "$coffer" payments cancel "${A[@]}" 2>/dev/null || rc=$?
+[ "$rc" = 2 ] && ok || bad "cancel without an id: $rc"
+rc=0; "$coffer" payments cancel "${A[@]}" "$id4" --fee-rate x 2>/dev/null || rc=$?
+[ "$rc" = 2 ] && ok || bad "cancel --fee-rate x: $rc"
+rc=0; "$coffer" payments cancel "${A[@]}" pay_00000000000000ff 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q not_found "$tmp/err" && ok || bad "cancel of an unknown payment: $rc $(cat "$tmp/err")"
+rc=0; "$coffer" payments cancel "${A[@]}" "$id4" 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q payment_state "$tmp/err" && ok || bad "cancel of a cancelled payment: $rc $(cat "$tmp/err")"
+
+# Mined: the first payment, the replacement and the cancellation confirmed (the background sync and
+# reconcile find them).
 mine 1
 for i in $(seq 1 100); do
 	"$coffer" sync "${A[@]}" >/dev/null
-	[ "$("$coffer" payments "${A[@]}" --status confirmed | grep -c '^pay_')" = 2 ] && break
+	[ "$("$coffer" payments "${A[@]}" --status confirmed | grep -c '^pay_')" = 3 ] && break
 	sleep 0.1
 done
 out=$("$coffer" payments "${A[@]}")
 grep -q "^$id1  *confirmed " <<<"$out" && ok || bad "first not confirmed: $out"
 grep -q "^$id3  *confirmed " <<<"$out" && ok || bad "replacement not confirmed: $out"
 grep -q "^$id2  *replaced " <<<"$out" && ok || bad "batch not replaced: $out"
+grep -q "^$id5  *confirmed " <<<"$out" && ok || bad "cancellation not confirmed: $out"
+grep -q "^$id4  *replaced " <<<"$out" && ok || bad "cancelled payment not replaced: $out"
+
+# Webhooks: added (a secret made and shown once on stderr, or read from a file), listed, deleted.
+out=$("$coffer" webhooks add "${A[@]}" http://127.0.0.1:9/hook --events payment.sent,payment.confirmed \
+	2>"$tmp/err") && ok || bad "webhooks add: $out $(cat "$tmp/err")"
+grep -q '^Added wh_[0-9a-f]*: http://127.0.0.1:9/hook$' <<<"$out" && ok || bad "webhooks add says: $out"
+grep -q '^Secret (shown once; deliveries are signed with it): whsec_[0-9a-f]\{48\}$' "$tmp/err" && ok ||
+	bad "webhooks add secret: $(cat "$tmp/err")"
+wh1=$(awk '{print $2}' <<<"$out" | tr -d :)
+printf 'a-webhook-secret-of-32-bytes-abc\n' >"$tmp/whsec"
+out=$("$coffer" webhooks add "${A[@]}" https://shop.example/hooks --events payment.failed --secret-file "$tmp/whsec" \
+	2>"$tmp/err") && ok || bad "webhooks add --secret-file: $out $(cat "$tmp/err")"
+[ ! -s "$tmp/err" ] && ok || bad "a secret from a file is not printed: $(cat "$tmp/err")"
+out=$("$coffer" webhooks list "${A[@]}")
+[ "$(grep -c '^wh_' <<<"$out")" = 2 ] && grep -q "^$wh1  http://127.0.0.1:9/hook  payment.sent,payment.confirmed$" \
+	<<<"$out" && ok || bad "webhooks list: $out"
+"$coffer" webhooks list "${A[@]}" --json | grep -q secret && bad "webhooks list shows a secret" || ok
+rc=0; "$coffer" webhooks add "${A[@]}" http://127.0.0.1:9/x --events payment.nothing 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q bad_value "$tmp/err" && ok || bad "unknown event: $rc $(cat "$tmp/err")"
+rc=0; "$coffer" webhooks add "${A[@]}" http://127.0.0.1:9/x 2>/dev/null || rc=$?
+[ "$rc" = 2 ] && ok || bad "webhooks add without --events: $rc"
+rc=0; "$coffer" webhooks delete "${A[@]}" ../x 2>/dev/null || rc=$?
+[ "$rc" = 2 ] && ok || bad "webhooks delete of a malformed id: $rc"
+"$coffer" webhooks delete "${A[@]}" "$wh1" | grep -qx "Deleted $wh1" && ok || bad "webhooks delete"
+rc=0; "$coffer" webhooks delete "${A[@]}" "$wh1" 2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] && grep -q not_found "$tmp/err" && ok || bad "webhooks delete twice: $rc $(cat "$tmp/err")"
+[ "$("$coffer" webhooks list "${A[@]}" | grep -c '^wh_')" = 1 ] && ok || bad "webhooks after delete"
 
 echo "test_cli_payments: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

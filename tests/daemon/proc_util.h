@@ -74,7 +74,7 @@ proc_daemon_start(struct proc_daemon *d, const char *cofferd, const char *const 
 		_exit(127);
 	}
 	d->port = 0;
-	for (tries = 0; tries < 500 && d->port == 0; tries++) {
+	for (tries = 0; tries < 3000 && d->port == 0; tries++) {	/* 30 s: a loaded machine, sanitizers */
 		usleep(10 * 1000);
 		if ((f = fopen(d->log, "r")) == NULL)
 			continue;

@@ -4,8 +4,10 @@
  * signature of what it is sent. Create a wallet, receive, sync, then
  * POST /v1/payments: the daemon opened its payments service at unlock, so
  * the payment is signed and broadcast (the double accepted it), mined and
- * confirmed; the same idempotency key returns the same payment; after a
- * restart and unlock the payment is still there; after a lock the routes
+ * confirmed; the same idempotency key returns the same payment; a payment
+ * over the real signer's policy is refused (403) leaving nothing behind, and
+ * its key pays once the policy allows it; after a restart and unlock the
+ * payment is still there; after a lock the routes
  * answer 423. Once through the double's Esplora API, once through its
  * bitcoind JSON-RPC. Skipped, saying so, without the signer binary.
  */
@@ -91,8 +93,11 @@ test_pay(void)
 {
 	const char *body = "{\"outputs\":[{\"address\":\"" PAYEE "\",\"amount_sat\":30000}],"
 	    "\"fee_rate_sat_vb\":2,\"idempotency_key\":\"cofferd-e2e-1\"}";
+	const char *over = "{\"outputs\":[{\"address\":\"" PAYEE "\",\"amount_sat\":25000}],"
+	    "\"fee_rate_sat_vb\":2,\"idempotency_key\":\"cofferd-over-limit\"}";
 	char a0[ADDR_BUFSIZE], txid[65], id[64], paytx[65], st[32];
 	json_t *j = NULL;
+	size_t n_events;
 	int i, code;
 
 	CHECK(proc_http(&j, &d, "POST", "/v1/wallet/create", "{\"passphrase\":\"" PASS "\",\"type\":\"tr\"}") == 201);
@@ -125,6 +130,31 @@ test_pay(void)
 	CHECK(json_array_size(json_object_get(j, "payments")) == 1);
 	json_decref(j);
 
+	/* The real signer's policy says no: 403 with its code, and nothing recorded (no payment, no event, the key free). */
+	CHECK(proc_http(&j, &d, "PUT", "/v1/policy", "{\"policy\":{\"max_per_payment_sat\":20000},\"passphrase\":\""
+	    PASS "\"}") == 200);
+	json_decref(j);
+	CHECK(proc_http(&j, &d, "GET", "/v1/events", NULL) == 200);
+	n_events = json_array_size(json_object_get(j, "events"));
+	json_decref(j);
+	code = proc_http(&j, &d, "POST", "/v1/payments", over);
+	CHECK_MSG(code == 403 && strcmp(jstr(json_object_get(j, "error"), "code"), "policy_max_payment") == 0,
+	    "over the policy: %d %s", code, jstr(json_object_get(j, "error"), "code"));
+	json_decref(j);
+	CHECK(proc_http(&j, &d, "GET", "/v1/payments", NULL) == 200);
+	CHECK(json_array_size(json_object_get(j, "payments")) == 1);
+	json_decref(j);
+	CHECK(proc_http(&j, &d, "GET", "/v1/events", NULL) == 200);
+	CHECK(json_array_size(json_object_get(j, "events")) == n_events);
+	json_decref(j);
+	/* Allowed again: the same key pays now. */
+	CHECK(proc_http(&j, &d, "PUT", "/v1/policy", "{\"policy\":{\"max_per_payment_sat\":0},\"passphrase\":\""
+	    PASS "\"}") == 200);
+	json_decref(j);
+	code = proc_http(&j, &d, "POST", "/v1/payments", over);
+	CHECK_MSG(code == 201, "the refused key once allowed: %d %s", code, jstr(json_object_get(j, "error"), "code"));
+	json_decref(j);
+
 	/* Mined: the worker (or the next look) finds it confirmed. */
 	CHECK_OK(chaind_mine(&chain, 1));
 	for (i = 0; i < 200; i++) {
@@ -154,7 +184,7 @@ test_pay(void)
 	json_decref(j);
 	unlock();
 	CHECK(proc_http(&j, &d, "GET", "/v1/payments", NULL) == 200);
-	CHECK(json_array_size(json_object_get(j, "payments")) == 1);
+	CHECK(json_array_size(json_object_get(j, "payments")) == 2);
 	json_decref(j);
 	CHECK(proc_daemon_stop(&d, 0) == 0);
 }

@@ -1,15 +1,17 @@
 /*
  * The crash test against the real daemon (issue #5, "Never lost, never
  * doubled"): cofferd with the coffer-signer it spawns, over the regtest
- * chain double. A client posts hundreds of payments (some with several
- * outputs, each to its own recipient), each with its own Idempotency-Key,
- * and retries a request whose answer it did not get, as a real client would.
- * Meanwhile a second thread kills cofferd with SIGKILL after random delays:
- * in the middle of requests, of the unlock, of the start-up reconcile. The
- * client then checks the killed daemon's children (its signer) exit and that
- * nothing holds the datadir any more, restarts cofferd, unlocks and goes on.
- * Blocks are mined now and then, so some payments confirm while others are
- * in flight. Afterwards (a clean restart, everything mined and synced):
+ * chain double. Clients (2, concurrent) post hundreds of payments (some with
+ * several outputs, each to its own recipient), each with its own
+ * Idempotency-Key, and retry a request whose answer they did not get, as a
+ * real client would. Meanwhile a killer thread SIGKILLs cofferd after random
+ * delays: in the middle of requests, of the unlock, of the start-up
+ * reconcile (one kill in four is of its signer: cofferd locks the wallet and
+ * starts another, the client unlocks again). The client that notices checks the killed daemon's children
+ * (its signer) exit by themselves and that nothing holds the datadir any
+ * more, restarts cofferd, unlocks, and all go on. Blocks are mined now and
+ * then, so some payments confirm while others are in flight. Afterwards (a
+ * clean restart, everything mined and synced):
  *   - every request key has exactly one payment, confirmed or failed, and no
  *     other payment exists; an answer the client got names that payment, and
  *     one answered as sent is not failed later;
@@ -24,9 +26,13 @@
  *   - the balance cofferd reports after sync equals what the double says the
  *     wallet's addresses hold, and funding - paid - fees.
  * The seed is printed; COFFER_CRASH_SEED=N replays the same requests, kill
- * delays and mining points (where each kill lands still depends on how fast
- * the daemon runs). Size: 100 payments in `make check`; COFFER_SOAK=N runs N
- * (`make soak`). Skipped, saying so, without the signer binary or node.
+ * delays, mining points, wallet type (tr or wpkh) and backend (the double's
+ * Esplora API or its bitcoind JSON-RPC); where each kill lands still depends
+ * on how fast the daemon runs. Size: 200 payments in `make check`;
+ * COFFER_SOAK=N runs N (`make soak`). COFFER_CRASHD_CLIENTS=N sets the
+ * clients (1..16), COFFER_CRASHD_BACKEND=esplora|bitcoind the backend,
+ * COFFER_CRASHD_KEEP keeps the datadir and every start's log. Skipped,
+ * saying so, without the signer binary.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,36 +42,45 @@
 #include "harness.h"
 
 #include "crashd_util.h"
+#include "crashd_verify.h"
 #include "proc_util.h"
 #include "wallet_util.h"
 
 #define PASS "crashd test passphrase"
-#define MAX_OUTS 3
 #define FUND_ADDRS 8
 #define COIN_SAT 500000
 #define MAX_KIDS 8
 
-struct request {
-	char key[32];
-	size_t n_out;
-	char addr[MAX_OUTS][100];
-	int64_t amount[MAX_OUTS];
-	int fee_tenths;			/* fee rate in 0.1 sat/vB */
-	char id[64];			/* the payment the answer named ("" when none came) */
-	char answer[16];		/* its status in that answer */
-	int attempts;
-};
 
 static struct chaind chain;
 static struct proc_daemon d;
 static const char *signer;
-static struct request *reqs;
-static size_t n_req = 100;
+static struct crashd_request *reqs;
+static size_t n_req = 200, n_clients = 2;
 static uint64_t seed, rng;
 static char fund_addr[FUND_ADDRS][100];
 static int64_t funded;
 static size_t restarts, orphans;
+static int bitcoind;			/* cofferd talks to the double's bitcoind JSON-RPC, not its Esplora API */
 static long orphan_max_ms;
+
+/*
+ * The clients' shared view of cofferd, under mu: one client at a time
+ * restarts it (bring_up) while the others wait for the new one.
+ */
+static struct {
+	pthread_mutex_t mu;
+	unsigned gen;			/* bumped by every start */
+	size_t next;			/* the next request to send */
+	int failed;			/* a check failed: stop sending */
+} C;
+
+/* A client's copy of where cofferd listens, and which start that is. */
+struct conn {
+	int port;
+	char token[65];
+	unsigned gen;
+};
 
 /* What the killer thread may kill, under mu. */
 static struct {
@@ -73,21 +88,21 @@ static struct {
 	pthread_cond_t cv;
 	pid_t pid;			/* the running cofferd; 0 when none may be killed */
 	unsigned gen;			/* which start of cofferd that is */
-	int armed;			/* a kill is asked for: of start arm_gen, arm_ms from now */
-	unsigned arm_gen;
+	int armed;			/* a kill is asked for, arm_ms from now (of whichever start runs then) */
 	long arm_ms;
+	int arm_signer;			/* of its signer rather than of cofferd */
 	int killed;			/* the current start was killed (not reaped yet) */
 	pid_t kids[MAX_KIDS];		/* its children at that moment */
 	size_t n_kids;
 	int stop;
-	size_t kills;
+	size_t kills, signer_kills;
 } K;
 
 static void *
 killer(void *arg)
 {
 	struct timespec t;
-	unsigned gen;
+	int signer_target;
 
 	(void)arg;
 	pthread_mutex_lock(&K.mu);
@@ -97,13 +112,19 @@ killer(void *arg)
 			continue;
 		}
 		K.armed = 0;
-		gen = K.arm_gen;
+		signer_target = K.arm_signer;
 		t.tv_sec = K.arm_ms / 1000;
 		t.tv_nsec = (K.arm_ms % 1000) * 1000000L;
 		pthread_mutex_unlock(&K.mu);
 		nanosleep(&t, NULL);
 		pthread_mutex_lock(&K.mu);
-		if (!K.stop && K.pid > 0 && K.gen == gen && !K.killed) {
+		if (!K.stop && K.pid > 0 && !K.killed && signer_target) {
+			/* The signer (cofferd's one child) dies: cofferd must lock, start another, carry on. */
+			if (crashd_children(K.pid, K.kids, 1) == 1) {
+				kill(K.kids[0], SIGKILL);
+				K.signer_kills++;
+			}
+		} else if (!K.stop && K.pid > 0 && !K.killed) {
 			K.n_kids = crashd_children(K.pid, K.kids, MAX_KIDS);
 			kill(K.pid, SIGKILL);	/* our own child, by pid, not reaped yet */
 			K.killed = 1;
@@ -114,14 +135,14 @@ killer(void *arg)
 	return NULL;
 }
 
-/* Ask for a kill of the running cofferd ms from now. */
+/* Ask for a kill of the running cofferd (or of its signer) ms from now. */
 static void
-arm(long ms)
+arm(long ms, int signer_only)
 {
 	pthread_mutex_lock(&K.mu);
 	K.armed = 1;
-	K.arm_gen = K.gen;
 	K.arm_ms = ms;
+	K.arm_signer = signer_only;
 	pthread_cond_signal(&K.cv);
 	pthread_mutex_unlock(&K.mu);
 }
@@ -194,18 +215,29 @@ reap_daemon(void)
 static int
 start_daemon(void)
 {
-	const char *args[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+	const char *esplora[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
 		"--signer-kdf-passes", "1", "--sync-interval", "1", "--esplora", chain.url, "--log-level", "debug",
 		NULL };
+	const char *rpc[] = { "--network", "regtest", "--signer", signer, "--signer-kdf-memory", "64",
+		"--signer-kdf-passes", "1", "--sync-interval", "1", "--bitcoind-rpc", chain.url, "--bitcoind-rpc-user",
+		"coffer", "--bitcoind-rpc-password", "test only", "--log-level", "debug", NULL };
+	const char *const *args = bitcoind ? rpc : esplora;
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
+		if (getenv("COFFER_CRASHD_KEEP") != NULL && d.dir[0] != '\0') {
+			char cmd[300];
+
+			snprintf(cmd, sizeof(cmd), "cat '%s' >> '%s.all' 2>/dev/null", d.log, d.log);
+			(void)!system(cmd);
+		}
 		if (proc_daemon_start(&d, COFFERD_BIN, args) == 0) {
 			pthread_mutex_lock(&K.mu);
 			K.pid = d.pid;
 			K.gen++;
 			K.killed = 0;
 			pthread_mutex_unlock(&K.mu);
+			C.gen++;
 			restarts++;
 			return 0;
 		}
@@ -243,7 +275,7 @@ bring_up(int may_kill)
 			if (start_daemon() != 0)
 				return -1;
 			if (may_kill && crashd_range(&rng, 0, 4) == 0)
-				arm((long)crashd_range(&rng, 0, 250));
+				arm((long)crashd_range(&rng, 0, 250), 0);
 		}
 		st = post(&j, "/v1/wallet/unlock", "{\"passphrase\":\"" PASS "\"}");
 		json_decref(j);
@@ -274,7 +306,7 @@ make_requests(void)
 
 	CHECK_OK(twallet_init(&w, 0x5c, 0));
 	for (k = 0; k < n_req; k++) {
-		struct request *r = &reqs[k];
+		struct crashd_request *r = &reqs[k];
 		int64_t roll = crashd_range(&rng, 0, 99);
 
 		snprintf(r->key, sizeof(r->key), "crashd-%zu", k);
@@ -284,12 +316,15 @@ make_requests(void)
 			r->amount[o] = crashd_range(&rng, 5000, 60000);
 		}
 		r->fee_tenths = (int)crashd_range(&rng, 10, 50);
+		r->mine_after = crashd_range(&rng, 0, 5) == 0;
+		r->kill_ms = crashd_range(&rng, 0, 6) == 0 ? (long)crashd_range(&rng, 0, 400) : -1;
+		r->kill_signer = crashd_range(&rng, 0, 3) == 0;
 	}
 	twallet_free(&w);
 }
 
 static char *
-request_body(const struct request *r)
+request_body(const struct crashd_request *r)
 {
 	json_t *outs = json_array(), *b;
 	char *s;
@@ -305,53 +340,94 @@ request_body(const struct request *r)
 }
 
 static void
-sync_wallet(void)
+conn_get(struct conn *c)
 {
-	json_t *j = NULL;
-
-	(void)post(&j, "/v1/wallet/sync", NULL);
-	json_decref(j);
+	pthread_mutex_lock(&C.mu);
+	c->port = d.port;
+	memcpy(c->token, d.token, sizeof(c->token));
+	c->gen = C.gen;
+	pthread_mutex_unlock(&C.mu);
 }
 
-/* Request k until it has an answer: retried after every restart, with the same key and body. */
-static void
+/*
+ * No answer (status 0), or 423, from the cofferd of c: bring it up, unless
+ * another client did since. No answer from a cofferd nobody killed is a failure.
+ */
+static int
+recover(const struct conn *c, int status)
+{
+	int r, killed;
+
+	pthread_mutex_lock(&C.mu);
+	pthread_mutex_lock(&K.mu);
+	killed = K.killed;
+	pthread_mutex_unlock(&K.mu);
+	if (C.gen == c->gen && status == 0 && !killed) {
+		CHECK_MSG(0, "cofferd (not killed) gave no answer");
+		print_log_tail();
+		C.failed = 1;
+	}
+	if (C.gen == c->gen && !C.failed && bring_up(1) != 0)
+		C.failed = 1;
+	C.failed |= t_fail != 0;
+	r = C.failed ? -1 : 0;
+	pthread_mutex_unlock(&C.mu);
+	return r;
+}
+
+/*
+ * Request k until it has an answer: retried after every restart, with the
+ * same key and body. Returns 0, or -1 with r->error set.
+ */
+static int
 pay(size_t k)
 {
-	struct request *r = &reqs[k];
+	struct crashd_request *r = &reqs[k];
 	char *body = request_body(r);
-	int short_funds = 0;
+	int short_funds = 0, ret = -1, last = 0;
+	char last_code[48] = "";
+	struct conn c;
 
 	while (body != NULL) {
 		json_t *j = NULL;
 		int st;
 
-		if (++r->attempts > 300) {
-			CHECK_MSG(0, "request %zu: no answer in 300 attempts", k);
+		if (++r->attempts > 1000) {
+			snprintf(r->error, sizeof(r->error), "no answer in 1000 attempts (the last: HTTP %d %s)", last,
+			    last_code);
 			break;
 		}
-		st = crashd_http(&j, d.port, d.token, "POST", "/v1/payments", body, r->key);
+		conn_get(&c);
+		st = crashd_http(&j, c.port, c.token, "POST", "/v1/payments", body, r->key);
+		last = st;
+		snprintf(last_code, sizeof(last_code), "%s", crashd_err(j));
 		if ((st == 200 || st == 201) && json_is_string(json_object_get(j, "id"))) {
 			snprintf(r->id, sizeof(r->id), "%s", json_string_value(json_object_get(j, "id")));
 			snprintf(r->answer, sizeof(r->answer), "%s", json_string_value(json_object_get(j, "status")));
 			json_decref(j);
+			ret = 0;
 			break;
 		}
 		if (st == 502 && strcmp(crashd_err(j), "broadcast_rejected") == 0) {
 			snprintf(r->answer, sizeof(r->answer), "rejected");
 			json_decref(j);
+			ret = 0;
 			break;
 		}
 		if (st == 400 && strcmp(crashd_err(j), "insufficient_funds") == 0 && short_funds++ < 20) {
 			/* Coins are held by unconfirmed payments: a block frees them. */
 			json_decref(j);
 			chaind_mine(&chain, 1);
-			sync_wallet();
+			(void)crashd_http(&j, c.port, c.token, "POST", "/v1/wallet/sync", NULL, NULL);
+			json_decref(j);
 			continue;
 		}
 		if (st == 0 || st == 423) {
 			json_decref(j);
-			if (bring_up(1) != 0)
+			if (recover(&c, st) != 0) {
+				snprintf(r->error, sizeof(r->error), "cofferd could not be brought up");
 				break;
+			}
 			continue;
 		}
 		if (st == 503) {
@@ -359,11 +435,39 @@ pay(size_t k)
 			usleep(50 * 1000);
 			continue;
 		}
-		CHECK_MSG(0, "request %zu: HTTP %d %s", k, st, crashd_err(j));
+		snprintf(r->error, sizeof(r->error), "HTTP %d %s", st, crashd_err(j));
 		json_decref(j);
 		break;
 	}
 	free(body);
+	return ret;
+}
+
+/* A client: the next request until none is left, then its mining and kill. */
+static void *
+client(void *arg)
+{
+	size_t k;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&C.mu);
+		k = C.failed ? n_req : C.next++;
+		pthread_mutex_unlock(&C.mu);
+		if (k >= n_req)
+			break;
+		if (pay(k) != 0) {
+			pthread_mutex_lock(&C.mu);
+			C.failed = 1;
+			pthread_mutex_unlock(&C.mu);
+			break;
+		}
+		if (reqs[k].mine_after)
+			chaind_mine(&chain, 1);
+		if (reqs[k].kill_ms >= 0)
+			arm(reqs[k].kill_ms, reqs[k].kill_signer);
+	}
+	return NULL;
 }
 
 /* Clean restart, everything mined; wait until no payment is in flight and cofferd has synced the tip. */
@@ -418,130 +522,6 @@ settle(void)
 	CHECK(tries < 600);
 }
 
-/* Checks the outcome against the API and the chain double (see the top of the file). */
-static void
-verify(void)
-{
-	json_t *all = crashd_payments(d.port, d.token), *p, *seen_in = json_object(), *wallet_addrs = json_object();
-	json_t *stats, *j = NULL;
-	int64_t paid = 0, fees = 0, held = 0;
-	size_t i, k, o, v, failed = 0, *seen = calloc(n_req, sizeof(*seen));
-	const char *a;
-	char path[200];
-
-	CHECK(all != NULL);
-	CHECK_MSG(json_array_size(all) == n_req, "%zu payments recorded for %zu requests", json_array_size(all), n_req);
-	for (i = 0; i < FUND_ADDRS; i++)
-		json_object_set_new(wallet_addrs, fund_addr[i], json_true());
-	json_array_foreach(all, i, p) {
-		const char *key = crashd_jstr(p, "idempotency_key"), *status = crashd_jstr(p, "status");
-		json_t *outs = json_object_get(p, "outputs"), *tx, *vin, *vo;
-		struct request *r;
-		char *end;
-
-		k = strncmp(key, "crashd-", 7) == 0 ? (size_t)strtoul(key + 7, &end, 10) : n_req;
-		if (k >= n_req) {
-			CHECK_MSG(0, "payment %s has key \"%s\", not one of the requests", crashd_jstr(p, "id"), key);
-			continue;
-		}
-		r = &reqs[k];
-		seen[k]++;
-		CHECK_STREQ(crashd_jstr(p, "kind"), "payment");
-		CHECK_MSG(strcmp(status, "confirmed") == 0 || strcmp(status, "failed") == 0, "%s: %s", key, status);
-		CHECK_MSG(r->id[0] == '\0' || strcmp(r->id, crashd_jstr(p, "id")) == 0, "%s answered %s, recorded %s", key,
-		    r->id, crashd_jstr(p, "id"));
-		CHECK_MSG(strcmp(status, "failed") != 0 || (strcmp(r->answer, "broadcast") != 0 &&
-		    strcmp(r->answer, "confirmed") != 0), "%s was answered %s, then failed", key, r->answer);
-		CHECK_MSG(json_array_size(outs) == r->n_out, "%s: %zu outputs", key, json_array_size(outs));
-		for (o = 0; o < r->n_out && o < json_array_size(outs); o++) {
-			CHECK_STREQ(crashd_jstr(json_array_get(outs, o), "address"), r->addr[o]);
-			CHECK(crashd_jint(json_array_get(outs, o), "amount_sat") == r->amount[o]);
-		}
-		snprintf(path, sizeof(path), "/tx/%s", crashd_jstr(p, "txid"));
-		tx = json_is_string(json_object_get(p, "txid")) ? chaind_get(&chain, path) : NULL;
-		if (strcmp(status, "failed") == 0) {
-			failed++;
-			CHECK_MSG(strcmp(crashd_jstr(p, "failure"), "interrupted before signing") == 0, "%s failed: %s", key,
-			    crashd_jstr(p, "failure"));
-			CHECK_MSG(tx == NULL, "failed %s has its transaction on the chain", key);
-			json_decref(tx);
-			continue;
-		}
-		if (tx == NULL) {
-			CHECK_MSG(0, "%s (%s): transaction %s not on the chain", key, status, crashd_jstr(p, "txid"));
-			continue;
-		}
-		CHECK_MSG(json_is_true(json_object_get(json_object_get(tx, "status"), "confirmed")), "%s unconfirmed", key);
-		CHECK_MSG(crashd_jint(tx, "fee") == crashd_jint(p, "fee_sat"), "%s: fee %lld on chain, %lld recorded", key,
-		    (long long)crashd_jint(tx, "fee"), (long long)crashd_jint(p, "fee_sat"));
-		fees += crashd_jint(tx, "fee");
-		for (o = 0; o < r->n_out; o++)
-			paid += r->amount[o];
-		/* Each input once over every payment; outputs that are no recipient's are change. */
-		json_array_foreach(json_object_get(tx, "vin"), v, vin) {
-			char op[80];
-
-			snprintf(op, sizeof(op), "%s:%lld", crashd_jstr(vin, "txid"), (long long)crashd_jint(vin, "vout"));
-			CHECK_MSG(json_object_get(seen_in, op) == NULL, "coin %s spent by %s and %s", op, key,
-			    crashd_jstr(json_object_get(seen_in, op), "k"));
-			json_object_set_new(seen_in, op, json_pack("{s:s}", "k", key));
-		}
-		json_array_foreach(json_object_get(tx, "vout"), v, vo) {
-			int recipient = 0;
-
-			for (o = 0; o < r->n_out; o++)
-				recipient |= strcmp(crashd_jstr(vo, "scriptpubkey_address"), r->addr[o]) == 0;
-			if (!recipient)
-				json_object_set_new(wallet_addrs, crashd_jstr(vo, "scriptpubkey_address"), json_true());
-		}
-		json_decref(tx);
-	}
-	/* Per request: one payment; on the chain one output per requested output, or none when it failed. */
-	for (k = 0; k < n_req; k++) {
-		int is_failed = 0;
-
-		CHECK_MSG(seen[k] == 1, "request %zu has %zu payments", k, seen[k]);
-		json_array_foreach(all, i, p)
-			if (strcmp(crashd_jstr(p, "idempotency_key"), reqs[k].key) == 0)
-				is_failed = strcmp(crashd_jstr(p, "status"), "failed") == 0;
-		for (o = 0; o < reqs[k].n_out; o++) {
-			size_t n_want, n_all;
-
-			crashd_outputs_to(&chain, &n_want, &n_all, reqs[k].addr[o], reqs[k].amount[o]);
-			CHECK_MSG(n_want == (is_failed ? 0u : 1u) && n_all == n_want, "request %zu output %zu paid %zu times",
-			    k, o, n_all);
-		}
-	}
-	/* The double never replaced (a double spend it accepted) nor refused anything. */
-	stats = chaind_get(&chain, "/stats");
-	CHECK_MSG(crashd_jint(stats, "replaced") == 0 && crashd_jint(stats, "rejected") == 0, "the double replaced %lld, refused %lld",
-	    (long long)crashd_jint(stats, "replaced"), (long long)crashd_jint(stats, "rejected"));
-	json_decref(stats);
-	/* The balance: the double's view of the wallet's addresses, cofferd's, and the arithmetic. */
-	json_object_foreach(wallet_addrs, a, p) {
-		json_t *u, *one;
-
-		snprintf(path, sizeof(path), "/address/%s/utxo", a);
-		u = chaind_get(&chain, path);
-		json_array_foreach(u, i, one)
-			held += crashd_jint(one, "value");
-		json_decref(u);
-	}
-	CHECK_MSG(held == funded - paid - fees, "the chain holds %lld; funded %lld - paid %lld - fees %lld = %lld",
-	    (long long)held, (long long)funded, (long long)paid, (long long)fees, (long long)(funded - paid - fees));
-	CHECK(crashd_http(&j, d.port, d.token, "GET", "/v1/wallet/balance", NULL, NULL) == 200);
-	CHECK_MSG(crashd_jint(j, "total_sat") == held && crashd_jint(j, "unconfirmed_sat") == 0, "cofferd: balance %lld (%lld "
-	    "unconfirmed), the chain %lld", (long long)crashd_jint(j, "total_sat"), (long long)crashd_jint(j, "unconfirmed_sat"),
-	    (long long)held);
-	json_decref(j);
-	printf("crashd: %zu payments: %zu paid, %zu failed (interrupted), fees %lld sat, %zu coins spent\n", n_req,
-	    n_req - failed, failed, (long long)fees, json_object_size(seen_in));
-	free(seen);
-	json_decref(seen_in);
-	json_decref(wallet_addrs);
-	json_decref(all);
-}
-
 /* A new wallet, FUND_ADDRS receive addresses, coins to them, mined and synced. */
 static int
 fund(void)
@@ -569,7 +549,8 @@ fund(void)
 	}
 	chaind_mine(&chain, 1);
 	for (tries = 0; tries < 600; tries++) {
-		sync_wallet();
+		(void)post(&j, "/v1/wallet/sync", NULL);
+		json_decref(j);
 		st = crashd_http(&j, d.port, d.token, "GET", "/v1/wallet/balance", NULL, NULL);
 		if (st == 200 && crashd_jint(j, "confirmed_sat") == funded) {
 			json_decref(j);
@@ -595,7 +576,8 @@ test_crash_loop(void)
 {
 	const char *env = getenv("COFFER_CRASH_SEED"), *soak = getenv("COFFER_SOAK");
 	double t0, t1, t2;
-	pthread_t th;
+	pthread_t th, cl[16];
+	const char *nc = getenv("COFFER_CRASHD_CLIENTS");
 	size_t k;
 
 	if ((signer = test_signer_bin()) == NULL) {
@@ -605,15 +587,21 @@ test_crash_loop(void)
 	}
 	if (soak != NULL && atoi(soak) > 0)
 		n_req = (size_t)atoi(soak);
+	if (nc != NULL && atoi(nc) > 0)
+		n_clients = (size_t)atoi(nc) < 16 ? (size_t)atoi(nc) : 16;
 	t0 = now_s();
 	seed = env != NULL && env[0] != '\0' ? strtoull(env, NULL, 10) : (uint64_t)time(NULL) ^ (uint64_t)(unsigned)getpid();
 	rng = seed;
-	printf("crashd: seed %llu (replay: COFFER_CRASH_SEED=%llu), %zu payments\n", (unsigned long long)seed,
-	    (unsigned long long)seed, n_req);
+	bitcoind = getenv("COFFER_CRASHD_BACKEND") != NULL ? strcmp(getenv("COFFER_CRASHD_BACKEND"), "bitcoind") == 0 :
+	    (int)((seed >> 1) & 1);
+	printf("crashd: seed %llu (replay: COFFER_CRASH_SEED=%llu), %zu payments, %zu clients, %s wallet, %s\n",
+	    (unsigned long long)seed, (unsigned long long)seed, n_req, n_clients, seed % 2 ? "tr" : "wpkh",
+	    bitcoind ? "bitcoind JSON-RPC" : "Esplora");
 	fflush(stdout);
 	/* Orphans (the signer of a killed cofferd) become this process's children, to watch and reap. */
 	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
 	pthread_mutex_init(&K.mu, NULL);
+	pthread_mutex_init(&C.mu, NULL);
 	pthread_cond_init(&K.cv, NULL);
 	memset(&d, 0, sizeof(d));
 	if ((reqs = calloc(n_req, sizeof(*reqs))) == NULL)
@@ -633,13 +621,13 @@ test_crash_loop(void)
 	if (pthread_create(&th, NULL, killer, NULL) != 0)
 		abort();
 	t1 = now_s();
-	for (k = 0; k < n_req && t_fail == 0; k++) {
-		pay(k);
-		if (crashd_range(&rng, 0, 5) == 0)
-			chaind_mine(&chain, 1);
-		if (crashd_range(&rng, 0, 9) == 0)
-			arm((long)crashd_range(&rng, 0, 400));
-	}
+	for (k = 0; k < n_clients; k++)
+		if (pthread_create(&cl[k], NULL, client, NULL) != 0)
+			abort();
+	for (k = 0; k < n_clients; k++)
+		pthread_join(cl[k], NULL);
+	for (k = 0; k < n_req; k++)
+		CHECK_MSG(reqs[k].error[0] == '\0', "request %zu: %s", k, reqs[k].error);
 	pthread_mutex_lock(&K.mu);
 	K.stop = 1;
 	pthread_cond_signal(&K.cv);
@@ -648,10 +636,10 @@ test_crash_loop(void)
 	t2 = now_s();
 	if (t_fail == 0 && bring_up(0) == 0) {
 		settle();
-		verify();
+		crashd_verify(&chain, d.port, d.token, reqs, n_req, fund_addr, FUND_ADDRS, funded);
 	}
-	printf("crashd: %zu SIGKILLs, %zu starts, %zu orphaned children reaped (slowest exit %ld ms); %.1f s: "
-	    "setup %.1f, payments %.1f, settle and checks %.1f\n", K.kills, restarts, orphans, orphan_max_ms,
+	printf("crashd: %zu SIGKILLs of cofferd, %zu of its signer, %zu starts, %zu orphaned children reaped (slowest exit %ld ms); %.1f s: "
+	    "setup %.1f, payments %.1f, settle and checks %.1f\n", K.kills, K.signer_kills, restarts, orphans, orphan_max_ms,
 	    now_s() - t0, t1 - t0, t2 - t1, now_s() - t2);
 	if (t_fail != 0)
 		printf("crashd: FAILED with seed %llu\n", (unsigned long long)seed);
@@ -664,7 +652,10 @@ out:
 		for (i = 0; i < n; i++)
 			crashd_reap_orphan(kids[i], 30000);
 	}
-	proc_daemon_cleanup(&d);
+	if (getenv("COFFER_CRASHD_KEEP") == NULL)
+		proc_daemon_cleanup(&d);
+	else
+		printf("crashd: kept %s and %s.all\n", d.dir, d.log);
 	chaind_stop(&chain);
 	free(reqs);
 }

@@ -99,8 +99,6 @@ export class Chain {
 		this.scriptGen = new Map();	// script hex -> changes to its history (views cache by it)
 		this.faucetCount = 0;
 		this.nonce = 0;
-		this.replaced = 0;		// transactions evicted by a conflicting broadcast (BIP125)
-		this.rejected = 0;		// broadcasts refused (already-known answers aside)
 		this.feeEstimates = { 1: 20.5, 2: 15.1, 3: 10.2, 6: 5.3, 12: 3.1, 144: 1.1, 504: 1, 1008: 1 };
 		this.mineBlock([]);
 	}
@@ -328,7 +326,12 @@ export class Chain {
 		if (known) {
 			if (known.height === 0)
 				return e.txid;	// already in the mempool: as bitcoind, not an error
-			throw new RejectError(-27, 'Transaction outputs already in utxo set');
+			// As bitcoind: "already in utxo set" while an output is unspent on chain; once every
+			// one is spent in a block, the re-send is checked as new and its inputs are spent.
+			const spentInBlock = (v) => (this.txs.get(this.spends.get(`${e.txid}:${v}`))?.height ?? 0) > 0;
+			if (!known.outputs.every((o, v) => spentInBlock(v)))
+				throw new RejectError(-27, 'Transaction outputs already in utxo set');
+			throw new RejectError(-25, 'bad-txns-inputs-missingorspent');
 		}
 		if (e.inputs.length === 0)
 			throw new RejectError(-26, 'bad-txns-vin-empty');
@@ -383,7 +386,7 @@ export class Chain {
 		if (conflicts.size > 0)
 			this.checkReplacement(e, conflicts);
 		for (const c of conflicts)
-			this.replaced += this.removeWithDescendants(c).length;
+			this.removeWithDescendants(c);
 		this.addEntry(e);
 		return e.txid;
 	}

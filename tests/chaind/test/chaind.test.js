@@ -125,9 +125,14 @@ test('a correctly signed spend is accepted, and spends show up', async () => {
 	const s2 = spend([{ txid: s.txid, vout: 0, amount: 90000n, key: b }], [{ address: c.address, amount: 85000 }]);
 	assert.equal((await post('/tx', s2.hex)).status, 200);
 	await ok('/mine', {});
+	// Confirmed: while an output is unspent on chain bitcoind answers "already in utxo set" (-27);
+	// once all are spent (s's only output, by s2) it checks the inputs, which s itself spent (-25).
+	const again2 = await post('/tx', s2.hex);
+	assert.equal(again2.status, 400);
+	assert.match(again2.body, /"code":-27/);
 	const again = await post('/tx', s.hex);
 	assert.equal(again.status, 400);
-	assert.match(again.body, /"code":-27/);
+	assert.match(again.body, /"code":-25,"message":"bad-txns-inputs-missingorspent"/);
 });
 
 test('bad signatures, wrong amounts and tampered bytes are rejected', async () => {
@@ -258,6 +263,13 @@ test('fee estimates and scripted hostile answers', async () => {
 	assert.equal((await get('/fee-estimates')).body.length, 100000);
 	await ok('/hostile', { path: '/fee-estimates', body: '{"1": 2', truncate: true });
 	await assert.rejects(get('/fee-estimates'));
+	// accept: the request takes effect, the scripted answer replaces its own.
+	const a = wpkhKey(), b = wpkhKey();
+	const s = spend([await fund(a, 100000)], [{ address: b.address, amount: 90000 }]);
+	await ok('/hostile', { method: 'POST', path: '/tx', status: 502, body: 'lost', accept: true });
+	const r = await post('/tx', s.hex);
+	assert.equal(r.status, 502);
+	assert.equal((await get(`/tx/${s.txid}/status`)).json().confirmed, false);	// in the mempool
 });
 
 async function rpc(path, method, params = [], auth = true) {
