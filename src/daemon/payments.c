@@ -469,6 +469,13 @@ payments_preview(struct payments *pm, struct pay_built *b, const struct payments
 	return r;
 }
 
+void
+payments_unused_change(struct payments *pm, size_t account, uint32_t index)
+{
+	if (pm->be->unused_change != NULL)
+		pm->be->unused_change(pm->be->ctx, account, index);
+}
+
 /* Look up an idempotency key: 0 with out filled (same body), CONFLICT, or NOT_FOUND. */
 static int
 replay(struct payments *pm, struct store_payment *out, const struct payments_request *req)
@@ -495,7 +502,7 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 	struct pay_utxo *u = NULL;
 	size_t n = 0, attempt;
 	uint64_t rate;
-	int r;
+	int r, have_change = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
@@ -517,10 +524,13 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 		u = NULL;
 		ins = NULL;
 		store_payment_clear(&rec);
+		if (have_change)	/* the lost race's index: the rebuild takes it again */
+			payments_unused_change(pm, q.change_account, q.change_index);
+		have_change = 0;
 		if ((r = payments_load_coins(pm, &u, &n)) != 0 ||
 		    (r = pm->be->tip(pm->be->ctx, &q.tip_height, &q.tip_is_current)) != 0 ||
 		    (r = pm->be->next_change(pm->be->ctx, &q.change_account, &q.change_index)) != 0 ||
-		    (r = pay_build(&b, pm->accts, pm->n_accts, u, n, &q)) != 0 ||
+		    !(have_change = 1) || (r = pay_build(&b, pm->accts, pm->n_accts, u, n, &q)) != 0 ||
 		    (r = payments_inputs_of(&ins, &b, u, NULL)) != 0)
 			break;
 		payments_new_id(rec.id);
@@ -543,6 +553,9 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 		if (r != COFFER_ERR_PAY_RESERVED)
 			break;
 	}
+	/* Refused before anything was recorded, or no change output: the index was not used. */
+	if (have_change && (r != 0 || b.change_pos < 0))
+		payments_unused_change(pm, q.change_account, q.change_index);
 	if (pthread_mutex_unlock(&pm->mu) != 0)
 		abort();
 	if (r == COFFER_ERR_PAY_IDEMPOTENCY_CONFLICT) {
@@ -556,6 +569,9 @@ payments_create(struct payments *pm, struct store_payment *out, int *replayed,
 	r = payments_sign_and_send(pm, rec.id, &b.psbt, req->passphrase, now);
 	if (store_payment_get(pm->store, out, rec.id) != 0 && r == 0)
 		r = COFFER_ERR_STORE;
+	/* The signer refused: the record is gone (store_payment_discard), and with it the change index. */
+	if (r != 0 && out->id[0] == '\0' && b.change_pos >= 0)
+		payments_unused_change(pm, q.change_account, q.change_index);
 out:
 	pay_built_free(&b);
 	free(u);

@@ -66,6 +66,12 @@ struct payments_backend {
 	int (*fee_estimate)(void *ctx, uint64_t *sat_kvb, uint32_t conf_target);
 	/* A fresh change address: the account and index on its change branch (marked used). */
 	int (*next_change)(void *ctx, size_t *account, uint32_t *index);
+	/*
+	 * An index next_change handed out that no transaction uses after all (a
+	 * refused request, a changeless payment): hand it out again when it was
+	 * the last one handed out. NULL: indices are never given back.
+	 */
+	void (*unused_change)(void *ctx, size_t account, uint32_t index);
 	void *ctx;
 };
 

@@ -136,7 +136,7 @@ bump_common(struct payments *pm, struct store_payment *out, const char *id, uint
 	const struct tx_out *co;
 	uint8_t ptxid[32];
 	uint64_t rate;
-	int r;
+	int r, have_change = 0, fresh_used;
 
 	memset(out, 0, sizeof(*out));
 	memset(&b, 0, sizeof(b));
@@ -155,6 +155,7 @@ bump_common(struct payments *pm, struct store_payment *out, const char *id, uint
 	if ((r = pm->be->tip(pm->be->ctx, &br.tip_height, &br.tip_is_current)) != 0 ||
 	    (r = pm->be->next_change(pm->be->ctx, &br.change_account, &br.change_index)) != 0)
 		goto out;
+	have_change = 1;
 	if (kind == BK_RBF) {
 		r = bump_rbf(&b, pm->accts, pm->n_accts, c.u, c.n_u, &c.o, &br);
 		/* RBF impossible (no coins for it) but there is change: pay for the parent instead. */
@@ -206,12 +207,21 @@ bump_common(struct payments *pm, struct store_payment *out, const char *id, uint
 	}
 	r = store_payment_insert(pm->store, &rec, ins, b.n_utxos);
 out:
+	/*
+	 * The fresh change index is used only by a cancellation, a CPFP child, or
+	 * an RBF that adds change the original did not have.
+	 */
+	fresh_used = r == 0 && b.change_pos >= 0 && !(kind == BK_RBF && c.p.change_pos >= 0);
+	if (have_change && !fresh_used)
+		payments_unused_change(pm, br.change_account, br.change_index);
 	if (pthread_mutex_unlock(&pm->mu) != 0)
 		abort();
 	if (r == 0) {
 		r = payments_sign_and_send(pm, rec.id, &b.psbt, NULL, now);
 		if (store_payment_get(pm->store, out, rec.id) != 0 && r == 0)
 			r = COFFER_ERR_STORE;
+		if (r != 0 && out->id[0] == '\0' && fresh_used)	/* refused by the signer: discarded */
+			payments_unused_change(pm, br.change_account, br.change_index);
 	}
 	free(ins);
 	pay_built_free(&b);

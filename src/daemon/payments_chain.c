@@ -336,6 +336,24 @@ out:
 	return r;
 }
 
+/* payments_backend.unused_change: the meta counter goes back when index was the last one handed out. */
+static void
+pc_unused_change(void *ctx, size_t account, uint32_t index)
+{
+	struct payments_chain *pc = ctx;
+	char v[32];
+
+	if (account != 0)
+		return;
+	pc_lock(pc);
+	if (store_meta_get(pc->store, v, sizeof(v), META_NEXT_CHANGE) == 0 &&
+	    strtoull(v, NULL, 10) == (unsigned long long)index + 1) {
+		snprintf(v, sizeof(v), "%lu", (unsigned long)index);
+		(void)store_meta_set(pc->store, META_NEXT_CHANGE, v);
+	}
+	pc_unlock(pc);
+}
+
 int
 payments_chain_init(struct payments_chain *pc, struct payments_backend *be, struct chain *chain,
     struct store *store, const struct wacct *accts, size_t n_accts, payments_sign_fn sign, void *sign_ctx)
@@ -359,6 +377,7 @@ payments_chain_init(struct payments_chain *pc, struct payments_backend *be, stru
 	be->tip = pc_tip;
 	be->fee_estimate = pc_fee_estimate;
 	be->next_change = pc_next_change;
+	be->unused_change = pc_unused_change;
 	be->ctx = pc;
 	return 0;
 }

@@ -20,7 +20,10 @@
  *                store's meta table (so a restart never hands out a used one),
  *                never more than PAYMENTS_CHAIN_CHANGE_WINDOW past the last
  *                used one the view shows (a sync with the default gap limit
- *                always finds it).
+ *                always finds it);
+ *   unused_change the index goes back when it was the last one handed out and
+ *                no transaction uses it (a refused request, a changeless
+ *                payment), so a refusal changes nothing in the store.
  */
 #ifndef COFFER_DAEMON_PAYMENTS_CHAIN_H
 #define COFFER_DAEMON_PAYMENTS_CHAIN_H

@@ -46,6 +46,9 @@ int payments_fail(struct payments *pm, const char *id, int from, const char *rea
 int payments_update_event(struct payments *pm, const char *id, struct store_pay_update *u, const char *type,
     int64_t now);
 
+/* Give a change index back to the backend (be->unused_change, when it has one). */
+void payments_unused_change(struct payments *pm, size_t account, uint32_t index);
+
 /* The fee rate for a request: req->fee_rate or the backend's estimate, within bounds. */
 int payments_fee_rate(struct payments *pm, uint64_t *rate, uint64_t requested, uint32_t conf_target);
 

@@ -4,8 +4,8 @@
  * on the regtest chain double, a signer whose policy can say no. Every case
  * asserts the HTTP status, the stable error code, and that nothing changed:
  * the payments list, the events, the reserved coins, the store's balance and
- * UTXO view, and (where a key was sent) that the idempotency key is still
- * free. Also the order of errors (docs/API.md): the request's own errors
+ * UTXO view, the next change index, and (where a key was sent) that the
+ * idempotency key is still free. Also the order of errors (docs/API.md): the request's own errors
  * before 423 wallet_locked and 503 wallet_not_synced.
  */
 #include <arpa/inet.h>
@@ -103,6 +103,7 @@ struct state {
 	int64_t confirmed, unconfirmed;
 	uint8_t reserved_hash[32];
 	char list[4096];	/* the payments list as the API shows it */
+	char next_change[32];	/* the change index the next payment gets */
 };
 
 static int
@@ -144,6 +145,8 @@ state_get(struct state *s)
 	sha256_final(&h, s->reserved_hash);
 	free(res);
 	CHECK_OK(store_balance(d.store, &s->confirmed, &s->unconfirmed, &s->utxos));
+	if (store_meta_get(d.store, s->next_change, sizeof(s->next_change), "payments.next_change") != 0)
+		s->next_change[0] = '\0';
 }
 
 static int
@@ -151,7 +154,8 @@ state_same(const struct state *a, const struct state *b)
 {
 	return a->payments == b->payments && a->events == b->events && a->reserved == b->reserved &&
 	    memcmp(a->reserved_hash, b->reserved_hash, 32) == 0 && a->utxos == b->utxos &&
-	    a->confirmed == b->confirmed && a->unconfirmed == b->unconfirmed && strcmp(a->list, b->list) == 0;
+	    a->confirmed == b->confirmed && a->unconfirmed == b->unconfirmed && strcmp(a->list, b->list) == 0 &&
+	    strcmp(a->next_change, b->next_change) == 0;
 }
 
 /* A request refused with (status, code), and nothing changed. */
