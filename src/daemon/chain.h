@@ -165,6 +165,10 @@ struct chain_sync_req {
 struct chain_sync_result {
 	struct chain_tip tip;
 	uint32_t settled_height;	/* the request's; 0 for a full sync */
+	/* Every wallet transaction confirmed at or below this height is in the result
+	 * (the tip when the walk began: blocks found during a long walk may be missed
+	 * on scripts walked earlier). The next incremental sync starts below it. */
+	uint32_t complete_height;
 	struct chain_wtx *txs;		/* unconfirmed first, then by height descending */
 	size_t n_txs;
 	/* Wallet outputs of the reported transactions that none of them spends. */

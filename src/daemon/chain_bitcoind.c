@@ -499,6 +499,7 @@ bitcoind_sync(struct chain *c, struct chain_sync_result *out, const struct chain
 		if (!grew)
 			break;
 	}
+	s.complete_height = tip.height;	/* read before listing */
 	r = chain_scan_finish(&s, out, &tip);
 out:
 	pthread_mutex_unlock(&b->lock);

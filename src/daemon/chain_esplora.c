@@ -197,6 +197,9 @@ scan_script(struct esplora *e, struct chain_scan *s, int *used, const struct cha
 			}
 			if (chain_scan_settled(s, h.e[i].txid, h.e[i].status.height)) {
 				settled_seen = 1;
+				/* The rest of the page is older still: known too (a new script is walked whole). */
+				if (!full)
+					break;
 				continue;
 			}
 			if ((r = fetch_raw(e, s, &raw, &len, h.e[i].txid)) != 0) {
@@ -256,6 +259,7 @@ esplora_sync(struct chain *c, struct chain_sync_result *out, const struct chain_
 	}
 	/* A block found during the walk: report the newer tip (statuses read
 	 * before it are at worst one block stale, fixed by the next sync). */
+	s.complete_height = tip.height;
 	if (esplora_tip(c, &tip2) == 0 && tip2.height >= tip.height)
 		tip = tip2;
 	r = chain_scan_finish(&s, out, &tip);

@@ -51,6 +51,7 @@ struct chain_scan {
 	int64_t used[CHAIN_NDESC];
 	size_t raw_bytes;			/* sum of the raw transactions held */
 	size_t settled_new;			/* incremental: settled transactions the caller did not know */
+	uint32_t complete_height;		/* set by the backend before finish: the tip its walk began at */
 };
 
 /* Check the request and derive up to last_used + gap. Returns 0,

@@ -351,6 +351,7 @@ chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const str
 	struct spendlist spends = { NULL, 0, 0 };
 	struct outlist unspent = { NULL, 0, 0 }, spent = { NULL, 0, 0 };
 	size_t n = s->n_txs, i, j;
+	uint32_t complete = s->complete_height < tip->height ? s->complete_height : tip->height;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -378,7 +379,7 @@ chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const str
 				r = out_add(&unspent, &s->txs[i], o, (uint32_t)j, d, k, 0);
 			} else {
 				sh = s->txs[who].status.height;
-				if (sh != 0 && (uint64_t)sh + CHAIN_REORG_MARGIN <= tip->height)
+				if (sh != 0 && (uint64_t)sh + CHAIN_REORG_MARGIN <= complete)
 					continue;	/* spent for good */
 				r = out_add(&spent, &s->txs[i], o, (uint32_t)j, d, k, sh ? sh : CHAIN_SPENT_MEMPOOL);
 			}
@@ -389,6 +390,7 @@ chain_scan_finish(struct chain_scan *s, struct chain_sync_result *out, const str
 	if (n > 1)
 		qsort(s->txs, n, sizeof(*s->txs), wtx_cmp);
 	out->tip = *tip;
+	out->complete_height = complete;
 	out->settled_height = s->req->settled_height;
 	out->settled_new = s->settled_new;
 	out->txs = s->txs;

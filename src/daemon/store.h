@@ -164,6 +164,7 @@ struct store_chain_state {
 	int64_t last_used[2];		/* highest used index per chain, -1 none */
 	int64_t synced_at;		/* unix seconds, 0 never */
 	int incremental;		/* the store's UTXO set can take an incremental sync */
+	uint32_t complete_height;	/* the last sync saw every transaction up to here (<= tip_height) */
 };
 
 /*
@@ -199,6 +200,8 @@ struct store_sync {
  * Returns 0, COFFER_ERR_INVALID_ARG (a field out of range) or COFFER_ERR_STORE.
  */
 int store_sync_apply(struct store *s, const struct store_sync *u, int64_t now);
+/* The same; Out: n_events (events written, 0 on failure). */
+int store_sync_apply_events(struct store *s, size_t *n_events, const struct store_sync *u, int64_t now);
 
 /*
  * How many chain views store_sync_apply has written since this store was

@@ -243,6 +243,7 @@ apply_utxos(sqlite3 *db, const struct store_sync *u)
 	size_t i;
 	int r = COFFER_ERR_STORE;
 	int64_t h = u->settled_height;
+	uint32_t base = u->state.complete_height < u->state.tip_height ? u->state.complete_height : u->state.tip_height;
 
 	/* Outputs created above the settled height (or by a reported older one) are
 	 * replaced by what was reported; spends made above it are undone, then redone. */
@@ -268,9 +269,8 @@ apply_utxos(sqlite3 *db, const struct store_sync *u)
 			goto out;
 	}
 	/* Spent for good: the spender is settled (the next sync will not look at it again). */
-	if (u->state.tip_height > STORE_REORG_MARGIN &&
-	    exec_int(db, "DELETE FROM utxos WHERE spent > 0 AND spent <= ?",
-	    (int64_t)u->state.tip_height - STORE_REORG_MARGIN) != 0)
+	if (base > STORE_REORG_MARGIN &&
+	    exec_int(db, "DELETE FROM utxos WHERE spent > 0 AND spent <= ?", (int64_t)base - STORE_REORG_MARGIN) != 0)
 		goto out;
 	r = 0;
 out:
@@ -281,12 +281,21 @@ out:
 int
 store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 {
+	size_t n;
+
+	return store_sync_apply_events(s, &n, u, now);
+}
+
+int
+store_sync_apply_events(struct store *s, size_t *n_events, const struct store_sync *u, int64_t now)
+{
 	struct evc *ev = NULL;
 	size_t n_ev = 0, i;
 	int64_t synced = 0;
 	char hash[65];
 	int r;
 
+	*n_events = 0;
 	if ((r = check_sync(u)) != 0)
 		return r;
 	if ((ev = calloc(u->n_txs + 1, sizeof(*ev))) == NULL)
@@ -307,7 +316,8 @@ store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 	    (r = meta_put_int(s->db, "chain_last_used_0", u->state.last_used[0])) != 0 ||
 	    (r = meta_put_int(s->db, "chain_last_used_1", u->state.last_used[1])) != 0 ||
 	    (r = meta_put_int(s->db, "chain_synced_at", u->state.synced_at)) != 0 ||
-	    (r = meta_put_int(s->db, "chain_incremental", 1)) != 0)
+	    (r = meta_put_int(s->db, "chain_incremental", 1)) != 0 ||
+	    (r = meta_put_int(s->db, "chain_complete_height", u->state.complete_height)) != 0)
 		goto fail;
 	{
 		sqlite3_stmt *st = NULL;
@@ -320,6 +330,7 @@ store_sync_apply(struct store *s, const struct store_sync *u, int64_t now)
 	}
 	if (r == 0 && (r = exec(s->db, "COMMIT")) == 0) {
 		s->chain_gen++;
+		*n_events = n_ev;
 		goto out;
 	}
 fail:
@@ -361,7 +372,7 @@ int
 store_chain_state_get(struct store *s, struct store_chain_state *out)
 {
 	char hash[80];
-	int64_t h = 0, inc = 0;
+	int64_t h = 0, inc = 0, ch = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -369,9 +380,11 @@ store_chain_state_get(struct store *s, struct store_chain_state *out)
 	if ((r = meta_get_int(s->db, &h, "chain_tip_height", 0)) == 0 &&
 	    (r = meta_get_int(s->db, &out->last_used[0], "chain_last_used_0", -1)) == 0 &&
 	    (r = meta_get_int(s->db, &out->last_used[1], "chain_last_used_1", -1)) == 0 &&
-	    (r = meta_get_int(s->db, &inc, "chain_incremental", 0)) == 0)
+	    (r = meta_get_int(s->db, &inc, "chain_incremental", 0)) == 0 &&
+	    (r = meta_get_int(s->db, &ch, "chain_complete_height", 0)) == 0)
 		r = meta_get_int(s->db, &out->synced_at, "chain_synced_at", 0);
 	out->incremental = inc == 1;
+	out->complete_height = ch > 0 && ch <= 0x7fffffff ? (uint32_t)ch : 0;
 	store_unlock(s);
 	if (r != 0)
 		return r;
@@ -447,19 +460,19 @@ int
 store_utxo_list(struct store *s, struct store_utxo *out, size_t max, size_t *n, const uint8_t *after_txid,
     uint32_t after_vout)
 {
-	static const uint8_t zero[32];
 	sqlite3_stmt *st = NULL;
 	int r = COFFER_ERR_STORE, rc;
 
 	*n = 0;
 	store_lock(s);
+	/* One range of the primary key from the cursor (the first page from an empty blob, below every txid);
+	 * +spent keeps SQLite on the key (LIMIT stops early) rather than the spent index and a sort. */
 	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height, account FROM utxos "
-	    "WHERE spent = 0 AND (?1 = 0 OR (txid, vout) > (?2, ?3)) ORDER BY txid, vout LIMIT ?4", -1, &st, NULL) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 1, after_txid != NULL) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, after_txid != NULL ? after_txid : zero, 32, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, after_vout) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, (sqlite3_int64)max) != SQLITE_OK)
+	    "WHERE (txid, vout) > (?1, ?2) AND +spent = 0 ORDER BY txid, vout LIMIT ?3", -1, &st, NULL) != SQLITE_OK ||
+	    (after_txid != NULL ? sqlite3_bind_blob(st, 1, after_txid, 32, SQLITE_STATIC) :
+	    sqlite3_bind_zeroblob(st, 1, 0)) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, after_txid != NULL ? (sqlite3_int64)after_vout : -1) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, (sqlite3_int64)max) != SQLITE_OK)
 		goto out;
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_utxo *o = &out[*n];
@@ -497,7 +510,7 @@ store_utxo_foreach(struct store *s, int (*fn)(void *arg, const struct store_utxo
 
 	store_lock(s);
 	if (sqlite3_prepare_v2(s->db, "SELECT txid, vout, value, script, chain, idx, height, account FROM utxos "
-	    "WHERE spent = 0 ORDER BY txid, vout", -1, &st, NULL) != SQLITE_OK)
+	    "WHERE +spent = 0 ORDER BY txid, vout", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t sl = (size_t)sqlite3_column_bytes(st, 3);

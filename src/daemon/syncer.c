@@ -2,6 +2,7 @@
 #include "daemon/syncer.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ job_load(struct sync_job *j, struct daemon *d)
 	struct store_chain_state st;
 	const struct account *ac;
 	struct store *s;
-	uint32_t next;
+	uint32_t next, base;
 	char v[32];
 	int r;
 
@@ -73,8 +74,9 @@ job_load(struct sync_job *j, struct daemon *d)
 		j->last_used[1] = st.last_used[1];
 		j->birth_time = store_meta_get(s, v, sizeof(v), "birth_time") == 0 ? strtoll(v, NULL, 10) : 0;
 		/* Incremental: what the store holds confirmed deeper than the reorg margin is trusted. */
-		if (st.incremental && st.tip_height > CHAIN_REORG_MARGIN)
-			j->settled_height = st.tip_height - CHAIN_REORG_MARGIN;
+		base = st.complete_height < st.tip_height ? st.complete_height : st.tip_height;
+		if (st.incremental && base > CHAIN_REORG_MARGIN)
+			j->settled_height = base - CHAIN_REORG_MARGIN;
 	}
 	daemon_store_release(d);
 	if (r != 0)
@@ -253,6 +255,7 @@ to_store(struct store_sync *u, struct store_rows *w, const struct chain_sync_res
 	}
 	memset(u, 0, sizeof(*u));
 	u->state.tip_height = res->tip.height;
+	u->state.complete_height = res->complete_height;
 	memcpy(u->state.tip_hash, res->tip.hash, 32);
 	u->state.last_used[0] = res->last_used[0];
 	u->state.last_used[1] = res->last_used[1];
@@ -279,7 +282,9 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	struct store_rows rows;
 	struct store_sync u;
 	struct store *st;
-	int64_t t0 = daemon_mono_ms();
+	size_t n_events = 0;
+	int res_big = 0;
+	int64_t t0 = daemon_mono_ms(), t1 = t0;
 	int r, attempt;
 
 	memset(&rows, 0, sizeof(rows));
@@ -299,6 +304,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 			failed(s, r, "sync");
 			return;
 		}
+		t1 = daemon_mono_ms();
 		/* Older transactions the store did not have (a new address with an old
 		 * history): their coins may be spent by what the store holds, so the
 		 * UTXO set is rebuilt by a full sync. */
@@ -308,6 +314,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 		chain_sync_result_free(&res);
 		sa.height = 0;
 	}
+	res_big = res.n_txs > 10000;
 	if ((r = to_store(&u, &rows, &res, s->d->cfg->network)) != 0) {
 		failed(s, r, "sync result");
 		goto out;
@@ -315,7 +322,7 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	/* Written and counted under the store's read lock: a lock waits for both. */
 	if ((st = daemon_store_acquire(s->d)) == NULL)
 		goto out;	/* locked meanwhile: the next unlock syncs again */
-	if ((r = store_sync_apply(st, &u, daemon_now_ms() / 1000)) != 0) {
+	if ((r = store_sync_apply_events(st, &n_events, &u, daemon_now_ms() / 1000)) != 0) {
 		daemon_store_release(s->d);
 		log_warn("cannot write the sync result to the store: %s", coffer_err_name(r));
 		failed(s, r, "store");
@@ -325,17 +332,21 @@ sync_wallet(struct syncer *s, struct sync_job *job)
 	s->view.loaded = store_balance(st, &s->view.confirmed_sat, &s->view.unconfirmed_sat, &s->view.n_utxos) == 0;
 	s->view.last_sync = u.state.synced_at;
 	mu_unlock(s);
-	/* Events of incoming payments wait in the outbox: deliver them now, not at the next interval. */
-	if (s->d->payments != NULL && s->d->paysvc != NULL && s->d->paysvc->open)
+	/* Events of incoming payments wait in the outbox: deliver them now, not at the next interval.
+	 * (Only then: a reconcile round woken by every sync would race payments being sent.) */
+	if (n_events > 0 && s->d->payments != NULL && s->d->paysvc != NULL && s->d->paysvc->open)
 		payments_worker_kick(&s->d->paysvc->worker);
 	daemon_store_release(s->d);
 	succeeded(s, res.tip.height);
-	log_debug("synced (%s from height %u) in %lld ms: tip %u, %zu transactions, %zu unspent outputs",
-	    sa.height ? "incremental" : "full", sa.height, (long long)(daemon_mono_ms() - t0), res.tip.height,
-	    res.n_txs, res.n_utxos);
+	log_info("synced (%s from height %u) in %lld ms (backend %lld ms, store %lld ms): tip %u, %zu transactions, "
+	    "%zu unspent outputs", sa.height ? "incremental" : "full", sa.height, (long long)(daemon_mono_ms() - t0),
+	    (long long)(t1 - t0), (long long)(daemon_mono_ms() - t1), res.tip.height, res.n_txs, res.n_utxos);
 out:
 	rows_free(&rows);
 	chain_sync_result_free(&res);
+	/* A big sync's buffers are free now: give the pages back rather than keep the peak resident. */
+	if (res_big)
+		malloc_trim(0);
 }
 
 static void

@@ -16,6 +16,7 @@ import { Chain, RejectError } from './lib/chain.js';
 import { txJson, statusJson, scriptTxs, scriptUtxos, outspends, blockJson } from './lib/esplora.js';
 import { hex } from '@scure/base';
 import { Wallets, rpcAnswer } from './lib/rpc.js';
+import { seed } from './lib/seed.js';
 
 const MAX_BODY = 9 << 20;	// a 4 MB transaction in hex, and some
 const HEX64 = '([0-9a-f]{64})';
@@ -137,6 +138,7 @@ const ROUTES = [
 			throw new RejectError(-3, 'need {address: string, amount_sat: integer}');
 		return { txid: c.faucet(j.address, j.amount_sat) };
 	})],
+	['POST', /^\/seed$/, control((c, j) => seed(c, j))],
 	['POST', /^\/mine$/, control((c, j) => {
 		const n = j.blocks ?? 1;
 		if (!Number.isInteger(n) || n < 1 || n > 10000)

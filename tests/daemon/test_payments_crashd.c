@@ -197,6 +197,18 @@ reap_daemon(void)
 			;
 	}
 	d.pid = 0;
+	/* Its orphans are ours now (subreaper): also one it started just before the kill, unseen then. */
+	{
+		pid_t mine[MAX_KIDS];
+		size_t m = crashd_children(getpid(), mine, MAX_KIDS), k, q;
+
+		for (k = 0; k < m && n < MAX_KIDS; k++) {
+			for (q = 0; q < n && kids[q] != mine[k]; q++)
+				;
+			if (q == n && mine[k] != chain.pid)
+				kids[n++] = mine[k];
+		}
+	}
 	for (i = 0; i < n; i++) {
 		long ms = crashd_reap_orphan(kids[i], 30000);
 
@@ -264,7 +276,7 @@ bring_up(int may_kill)
 {
 	int tries, st;
 
-	for (tries = 0; tries < 50; tries++) {
+	for (tries = 0; tries < 200; tries++) {
 		json_t *j = NULL;
 
 		pthread_mutex_lock(&K.mu);
@@ -278,13 +290,19 @@ bring_up(int may_kill)
 				arm((long)crashd_range(&rng, 0, 250), 0);
 		}
 		st = post(&j, "/v1/wallet/unlock", "{\"passphrase\":\"" PASS "\"}");
+		if (st == 503) {
+			/* The unlock found the signer dead (killed): cofferd started another; again shortly. */
+			json_decref(j);
+			usleep(100 * 1000);
+			continue;
+		}
+		if (st != 0 && st != 200)
+			CHECK_MSG(0, "unlock: HTTP %d %s", st, crashd_err(j));
 		json_decref(j);
 		if (st == 200)
 			return 0;
-		if (st != 0) {
-			CHECK_MSG(0, "unlock: HTTP %d", st);
+		if (st != 0)
 			return -1;
-		}
 		/* No answer: killed while unlocking; or it failed by itself, which reap_daemon reports. */
 		pthread_mutex_lock(&K.mu);
 		st = K.killed;

@@ -101,6 +101,7 @@ export class Chain {
 		this.mempool = [];		// txids in acceptance order (parents first)
 		this.byScript = new Map();	// script hex -> Set of txids touching it
 		this.scriptOfHash = new Map();	// scripthash -> script hex
+		this.scriptGen = new Map();	// script hex -> changes to its history (views cache by it)
 		this.faucetCount = 0;
 		this.nonce = 0;
 		this.feeEstimates = { 1: 20.5, 2: 15.1, 3: 10.2, 6: 5.3, 12: 3.1, 144: 1.1, 504: 1, 1008: 1 };
@@ -151,6 +152,19 @@ export class Chain {
 			weight: tx.weight, size: raw.length, fee: 0n, faucet, height: 0, block: null };
 	}
 
+	/* A transaction's history changed (indexed, mined, reorganised): its scripts' cached views are stale. */
+	touch(e) {
+		const bump = (script) => {
+			const k = hex.encode(script);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
+		};
+		for (const o of e.outputs)
+			bump(o.script);
+		if (!e.faucet)
+			for (const i of e.inputs)
+				bump(this.txs.get(i.txid).outputs[i.vout].script);
+	}
+
 	index(e) {
 		const touch = (script) => {
 			const k = hex.encode(script);
@@ -159,6 +173,7 @@ export class Chain {
 				this.scriptOfHash.set(scripthash(script), k);
 			}
 			this.byScript.get(k).add(e.txid);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
 		};
 		for (const o of e.outputs)
 			touch(o.script);
@@ -168,7 +183,11 @@ export class Chain {
 	}
 
 	unindex(e) {
-		const drop = (script) => this.byScript.get(hex.encode(script))?.delete(e.txid);
+		const drop = (script) => {
+			const k = hex.encode(script);
+			this.byScript.get(k)?.delete(e.txid);
+			this.scriptGen.set(k, (this.scriptGen.get(k) ?? 0) + 1);
+		};
 		for (const o of e.outputs)
 			drop(o.script);
 		if (!e.faucet)
@@ -250,11 +269,13 @@ export class Chain {
 		const b = { hash: hashHex(sha256d(header)), height, time, prev: prev ? prev.hash : null, txids,
 			merkle: hashHex(merkle), nonce, size: 80 + txids.reduce((a, t) => a + this.txs.get(t).size, 0),
 			weight: 320 + txids.reduce((a, t) => a + this.txs.get(t).weight, 0) };
-		for (const t of txids) {
+		txids.forEach((t, pos) => {
 			const e = this.txs.get(t);
 			e.height = height;
 			e.block = b;
-		}
+			e.pos = pos;	// place in its block (indexOf over a big block is too slow)
+			this.touch(e);
+		});
 		this.blocks.push(b);
 		this.byHash.set(b.hash, b);
 		return b;
@@ -290,6 +311,7 @@ export class Chain {
 			const e = this.txs.get(t);
 			e.height = 0;
 			e.block = null;
+			this.touch(e);
 		}
 		this.mempool = [...back, ...this.mempool];
 		if (drop)

@@ -20,12 +20,22 @@ export function statusJson(e) {
 	return { confirmed: true, block_height: e.height, block_hash: e.block.hash, block_time: e.block.time };
 }
 
+/* Type and address of a script, remembered: decoding a taproot output key checks it
+ * is on the curve (a square root), too slow to repeat for every output of every page. */
+const scriptInfo = new Map();
+
 function outJson(chain, o) {
-	const j = { scriptpubkey: hex.encode(o.script), scriptpubkey_asm: '', scriptpubkey_type: scriptType(o.script),
-		value: Number(o.amount) };
-	const a = chain.scriptAddress(o.script);
-	if (a !== undefined)
-		j.scriptpubkey_address = a;
+	const h = hex.encode(o.script);
+	let info = scriptInfo.get(h);
+	if (info === undefined) {
+		info = { type: scriptType(o.script), address: chain.scriptAddress(o.script) };
+		if (scriptInfo.size > 1000000)
+			scriptInfo.clear();
+		scriptInfo.set(h, info);
+	}
+	const j = { scriptpubkey: h, scriptpubkey_asm: '', scriptpubkey_type: info.type, value: Number(o.amount) };
+	if (info.address !== undefined)
+		j.scriptpubkey_address = info.address;
 	return j;
 }
 
@@ -54,7 +64,7 @@ export function txJson(chain, e) {
 
 /* Sort key: position in the chain (height, then place in its block). */
 function chainPos(e) {
-	return e.height * 1e6 + e.block.txids.indexOf(e.txid);
+	return e.height * 1e6 + e.pos;
 }
 
 /*
@@ -62,10 +72,26 @@ function chainPos(e) {
  * (newest first) then up to 25 confirmed ones (newest first); with lastSeen,
  * the 25 confirmed ones after that txid.
  */
+const confirmedCache = new WeakMap();	// chain -> Map(script hex -> {gen, confirmed})
+
+/* A script's confirmed history, newest first; sorted once per change of that script's history. */
+function confirmedOf(chain, scriptHex, set) {
+	let m = confirmedCache.get(chain);
+	if (m === undefined)
+		confirmedCache.set(chain, m = new Map());
+	const gen = chain.scriptGen.get(scriptHex) ?? 0;
+	const c = m.get(scriptHex);
+	if (c !== undefined && c.gen === gen)
+		return c.confirmed;
+	const confirmed = [...set].map((t) => chain.txs.get(t)).filter((e) => e.height > 0)
+		.sort((a, b) => chainPos(b) - chainPos(a));
+	m.set(scriptHex, { gen, confirmed });
+	return confirmed;
+}
+
 export function scriptTxs(chain, scriptHex, lastSeen) {
 	const set = chain.byScript.get(scriptHex) ?? new Set();
-	const all = [...set].map((t) => chain.txs.get(t));
-	const confirmed = all.filter((e) => e.height > 0).sort((a, b) => chainPos(b) - chainPos(a));
+	const confirmed = confirmedOf(chain, scriptHex, set);
 	if (lastSeen !== undefined) {
 		const k = confirmed.findIndex((e) => e.txid === lastSeen);
 		if (k < 0)

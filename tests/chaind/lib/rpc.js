@@ -51,7 +51,7 @@ export class Wallets {
 		if (e.height === 0)
 			return { confirmations: 0 };
 		return { confirmations: this.chain.tip.height - e.height + 1, blockhash: e.block.hash, blockheight: e.height,
-			blockindex: e.block.txids.indexOf(e.txid), blocktime: e.block.time };
+			blockindex: e.pos, blocktime: e.block.time };
 	}
 }
 
@@ -268,7 +268,7 @@ const METHODS = {
 			if (ha !== hb)
 				return ha - hb;
 			if (a.height)
-				return a.block.txids.indexOf(a.txid) - b.block.txids.indexOf(b.txid);
+				return a.pos - b.pos;
 			return ws.chain.mempool.indexOf(a.txid) - ws.chain.mempool.indexOf(b.txid);
 		});
 		const end = Math.max(0, all.length - skip);

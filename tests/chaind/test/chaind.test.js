@@ -280,6 +280,34 @@ async function rpc(path, method, params = [], auth = true) {
 	return { status: r.status, body: t, json: () => JSON.parse(t) };
 }
 
+test('seed: funding and consolidations in blocks; a consolidation output is a real, spendable coin', async () => {
+	const a = trKey(), b = wpkhKey(), c = wpkhKey();
+	const h0 = Number((await get('/blocks/tip/height')).body);
+	// 20 transactions leaving 2 coins: 18 funding, 2 consolidations of 9 each; 8 to a block.
+	const r = await ok('/seed', { addresses: [a.address, b.address], utxos: 2, txs: 20, per_block: 8 });
+	assert.deepEqual(r, { txs: 20, utxos: 2, funding: 18, consolidations: 2, height: h0 + 3 });
+	const ua = (await get(`/address/${a.address}/utxo`)).json(), ub = (await get(`/address/${b.address}/utxo`)).json();
+	assert.equal(ua.length + ub.length, 2);
+	const hist = (await get(`/address/${a.address}/txs`)).json();
+	assert.ok(hist.length >= 10);
+	for (const t of hist) {
+		const raw = hex.decode((await get(`/tx/${t.txid}/hex`)).body);
+		assert.equal(hex.encode(sha256(sha256(raw)).reverse()), t.txid);
+	}
+	// The coin a consolidation left spends like any other (signature checked against its script and amount).
+	const mine = ua.length > 0 ? { u: ua[0], key: a } : { u: ub[0], key: b };
+	// A signature over another amount is refused.
+	const bad = spend([{ txid: mine.u.txid, vout: mine.u.vout, amount: BigInt(mine.u.value), key: mine.key }],
+		[{ address: c.address, amount: mine.u.value - 3000 }], { tamper: { amount: BigInt(mine.u.value) + 1n } });
+	const rb = await post('/tx', bad.hex);
+	assert.equal(rb.status, 400);
+	assert.match(rb.body, /signature|script-verify|mandatory/i, rb.body);
+	const s = spend([{ txid: mine.u.txid, vout: mine.u.vout, amount: BigInt(mine.u.value), key: mine.key }],
+		[{ address: c.address, amount: mine.u.value - 2000 }]);
+	assert.equal((await post('/tx', s.hex)).status, 200);
+	assert.equal((await post('/seed', { addresses: [], utxos: 1, txs: 1 })).status >= 400, true);
+});
+
 test('bitcoind mode: watch-only wallet, import, list, broadcast', async () => {
 	assert.equal((await rpc('/', 'getblockchaininfo', [], false)).status, 401);
 	const info = (await rpc('/', 'getblockchaininfo')).json().result;
