@@ -15,28 +15,6 @@
 #include "common/err.h"
 #include "signer/audit.h"
 
-static const char *
-opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
 int
 cmd_policy_show(int argc, char **argv)
 {
@@ -71,9 +49,9 @@ cmd_policy_set(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--file")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--file")) != NULL)
 			file = v;
-		else if ((v = opt(argc, argv, &i, "--passphrase-file")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--passphrase-file")) != NULL)
 			pfile = v;
 		else {
 			dc_close(&c);
@@ -137,11 +115,11 @@ cmd_token_create(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--scope")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--scope")) != NULL)
 			scope = v;
-		else if ((v = opt(argc, argv, &i, "--label")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--label")) != NULL)
 			label = v;
-		else if ((v = opt(argc, argv, &i, "--expires")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--expires")) != NULL)
 			expires = v;
 		else {
 			dc_close(&c);
@@ -164,9 +142,9 @@ cmd_token_create(int argc, char **argv)
 	if (c.json) {
 		dc_print_json(ans);
 	} else {
-		printf("%s\n", str(ans, "token"));
-		fprintf(stderr, "token %s (%s, \"%s\"): shown this once; the daemon keeps only its hash\n", str(ans, "id"),
-		    str(ans, "scope"), str(ans, "label"));
+		printf("%s\n", dc_str(ans, "token"));
+		fprintf(stderr, "token %s (%s, \"%s\"): shown this once; the daemon keeps only its hash\n", dc_str(ans, "id"),
+		    dc_str(ans, "scope"), dc_str(ans, "label"));
 	}
 out:
 	free(body);
@@ -200,7 +178,7 @@ cmd_token_list(int argc, char **argv)
 			for (k = 0; k < json_array_size(list); k++) {
 				const json_t *t = json_array_get(list, k);
 
-				printf("%s  %-7s  %s%s\n", str(t, "id"), str(t, "scope"), str(t, "label"),
+				printf("%s  %-7s  %s%s\n", dc_str(t, "id"), dc_str(t, "scope"), dc_str(t, "label"),
 				    json_is_true(json_object_get(t, "expired")) ? "  (expired)" : "");
 			}
 		}

@@ -17,28 +17,6 @@
 #include "signer/proto.h"
 
 /* `--name value` / `--name=value` for a command's own options. */
-static const char *
-opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
 /* "12 s ago", "3 min ago" for a unix time. */
 static void
 ago(char *out, size_t outsize, json_int_t t)
@@ -73,18 +51,18 @@ cmd_status(int argc, char **argv)
 		goto out;
 	signer = json_object_get(info, "signer");
 	chain = json_object_get(info, "chain");
-	if (strcmp(str(signer, "state"), "unlocked") == 0 && dc_call(&c, &bal, "GET", "/v1/wallet/balance", NULL) == 200 &&
+	if (strcmp(dc_str(signer, "state"), "unlocked") == 0 && dc_call(&c, &bal, "GET", "/v1/wallet/balance", NULL) == 200 &&
 	    c.json)
 		json_object_set(info, "balance", bal);
 	if (c.json) {
 		dc_print_json(info);
 		goto out;
 	}
-	printf("cofferd %s at %s, network %s, up %lld s\n", str(info, "version"), c.url, str(info, "network"),
+	printf("cofferd %s at %s, network %s, up %lld s\n", dc_str(info, "version"), c.url, dc_str(info, "network"),
 	    (long long)json_integer_value(json_object_get(info, "uptime_s")));
-	printf("wallet   %s (signer TEE: %s)\n", str(signer, "state"), str(signer, "tee"));
-	printf("chain    %s%s%s, %s", str(chain, "backend"), json_is_string(json_object_get(chain, "url")) ? " " : "",
-	    str(chain, "url"), json_is_true(json_object_get(chain, "connected")) ? "connected" : "not connected");
+	printf("wallet   %s (signer TEE: %s)\n", dc_str(signer, "state"), dc_str(signer, "tee"));
+	printf("chain    %s%s%s, %s", dc_str(chain, "backend"), json_is_string(json_object_get(chain, "url")) ? " " : "",
+	    dc_str(chain, "url"), json_is_true(json_object_get(chain, "connected")) ? "connected" : "not connected");
 	if (json_is_integer(json_object_get(chain, "tip_height")))
 		printf(", tip %lld", (long long)json_integer_value(json_object_get(chain, "tip_height")));
 	if (json_is_integer(json_object_get(chain, "last_sync"))) {
@@ -93,7 +71,7 @@ cmd_status(int argc, char **argv)
 	}
 	printf("\n");
 	if (json_is_string(json_object_get(chain, "error")))
-		printf("         last error: %s (retry in %lld s)\n", str(chain, "error"),
+		printf("         last error: %s (retry in %lld s)\n", dc_str(chain, "error"),
 		    (long long)json_integer_value(json_object_get(chain, "retry_in_s")));
 	if (bal != NULL) {
 		dc_btc(amt, sizeof(amt), (long long)json_integer_value(json_object_get(bal, "total_sat")));
@@ -144,13 +122,13 @@ cmd_init(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--passphrase-file")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--passphrase-file")) != NULL)
 			pfile = v;
-		else if ((v = opt(argc, argv, &i, "--mnemonic-file")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--mnemonic-file")) != NULL)
 			mfile = v;
-		else if ((v = opt(argc, argv, &i, "--type")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--type")) != NULL)
 			type = v;
-		else if ((v = opt(argc, argv, &i, "--words")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--words")) != NULL)
 			words = strtoul(v, NULL, 10);
 		else {
 			dc_close(&c);
@@ -197,14 +175,14 @@ cmd_init(int argc, char **argv)
 	if (c.json) {
 		dc_print_json(ans);
 	} else if (mfile != NULL) {
-		printf("Wallet restored (fingerprint %s, %s addresses) and unlocked.\n", str(ans, "fingerprint"),
-		    str(ans, "address_type"));
+		printf("Wallet restored (fingerprint %s, %s addresses) and unlocked.\n", dc_str(ans, "fingerprint"),
+		    dc_str(ans, "address_type"));
 	} else {
-		printf("Wallet created (fingerprint %s, %s addresses) and unlocked.\n\n", str(ans, "fingerprint"),
-		    str(ans, "address_type"));
+		printf("Wallet created (fingerprint %s, %s addresses) and unlocked.\n\n", dc_str(ans, "fingerprint"),
+		    dc_str(ans, "address_type"));
 		printf("Write these %lu words down, in order, and keep them offline. They are shown this once;\n"
 		    "with your passphrase's keystore gone they are the only way back to the funds:\n\n  %s\n\n", words,
-		    str(ans, "mnemonic"));
+		    dc_str(ans, "mnemonic"));
 	}
 out:
 	json_decref(ans);
@@ -231,9 +209,9 @@ cmd_unlock(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--passphrase-file")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--passphrase-file")) != NULL)
 			pfile = v;
-		else if ((v = opt(argc, argv, &i, "--timeout")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--timeout")) != NULL)
 			timeout = strtoul(v, NULL, 10);
 		else {
 			dc_close(&c);
@@ -248,8 +226,8 @@ cmd_unlock(int argc, char **argv)
 	/* The signer's unlock key first: the passphrase is sealed to it here, and cofferd only relays the box. */
 	if ((r = dc_expect(&c, &key, 200, "GET", "/v1/wallet/unlock-key", NULL)) != 0)
 		goto out;
-	if (hex_decode_exact(pk, sizeof(pk), str(key, "public_key")) != 0 ||
-	    hex_decode_exact(ch, sizeof(ch), str(key, "challenge")) != 0) {
+	if (hex_decode_exact(pk, sizeof(pk), dc_str(key, "public_key")) != 0 ||
+	    hex_decode_exact(ch, sizeof(ch), dc_str(key, "challenge")) != 0) {
 		fprintf(stderr, "coffer: the daemon's unlock key does not parse\n");
 		r = 1;
 		goto out;
@@ -343,7 +321,7 @@ cmd_attest(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--evidence-out")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--evidence-out")) != NULL)
 			out = v;
 		else {
 			dc_close(&c);
@@ -356,14 +334,14 @@ cmd_attest(int argc, char **argv)
 	snprintf(path, sizeof(path), "/v1/attestation?nonce=%s", nhex);
 	if ((r = dc_expect(&c, &ans, 200, "GET", path, NULL)) != 0)
 		goto out;
-	if (strcmp(str(ans, "nonce"), nhex) != 0) {
+	if (strcmp(dc_str(ans, "nonce"), nhex) != 0) {
 		fprintf(stderr, "coffer: the daemon answered for another nonce\n");
 		r = 1;
 		goto out;
 	}
 	cbuf_init(&ev, 0);
-	if (out != NULL && strlen(str(ans, "evidence")) > 0) {
-		if (base64_decode_buf(&ev, str(ans, "evidence"), strlen(str(ans, "evidence"))) != 0 ||
+	if (out != NULL && strlen(dc_str(ans, "evidence")) > 0) {
+		if (base64_decode_buf(&ev, dc_str(ans, "evidence"), strlen(dc_str(ans, "evidence"))) != 0 ||
 		    (f = fopen(out, "wb")) == NULL || fwrite(ev.p, 1, ev.len, f) != ev.len || fclose(f) != 0) {
 			fprintf(stderr, "coffer: cannot write the evidence to %s\n", out);
 			r = 1;
@@ -376,11 +354,11 @@ cmd_attest(int argc, char **argv)
 		dc_print_json(ans);
 		goto out;
 	}
-	printf("backend     %s\nunlock key  %s\nnonce       %s\n%s\n", str(ans, "backend"), str(ans, "unlock_public_key"),
-	    nhex, str(ans, "statement"));
-	if (strcmp(str(ans, "backend"), "none") != 0)
+	printf("backend     %s\nunlock key  %s\nnonce       %s\n%s\n", dc_str(ans, "backend"), dc_str(ans, "unlock_public_key"),
+	    nhex, dc_str(ans, "statement"));
+	if (strcmp(dc_str(ans, "backend"), "none") != 0)
 		printf("\nCheck it: coffer verify --evidence %s --nonce %s --unlock-key %s\n", out != NULL ? out : "FILE",
-		    nhex, str(ans, "unlock_public_key"));
+		    nhex, dc_str(ans, "unlock_public_key"));
 out:
 	json_decref(ans);
 	dc_close(&c);

@@ -12,34 +12,6 @@
 /* Most outputs one `coffer send` takes (the daemon bounds a request too). */
 #define SEND_MAX_OUTPUTS 1000
 
-static const char *
-opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
-static long long
-num(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /* A whole number of satoshis, 1..21e14, digits only; -1 otherwise. */
 static long long
 parse_sat(const char *s)
@@ -103,10 +75,10 @@ print_payment(const json_t *p)
 	size_t k;
 
 	for (k = 0; k < json_array_size(outs); k++)
-		total += num(json_array_get(outs, k), "amount_sat");
+		total += dc_num(json_array_get(outs, k), "amount_sat");
 	dc_btc(amt, sizeof(amt), total);
-	dc_btc(fee, sizeof(fee), num(p, "fee_sat"));
-	printf("%s  %-10s %20s  fee %16s  %s\n", str(p, "id"), str(p, "status"), amt, fee, str(p, "txid"));
+	dc_btc(fee, sizeof(fee), dc_num(p, "fee_sat"));
+	printf("%s  %-10s %20s  fee %16s  %s\n", dc_str(p, "id"), dc_str(p, "status"), amt, fee, dc_str(p, "txid"));
 }
 
 /* What a payment would be: fee, size, inputs, outputs (change flagged); nothing is signed or sent. */
@@ -122,12 +94,12 @@ print_preview(const json_t *p, int json)
 		return;
 	}
 	printf("Preview (not sent): fee %lld sat at %.3g sat/vB, %lld vB, %zu inputs, change %lld sat\n",
-	    num(p, "fee_sat"), json_number_value(json_object_get(p, "fee_rate_sat_vb")), num(p, "vsize"),
-	    json_array_size(json_object_get(p, "inputs")), num(p, "change_sat"));
+	    dc_num(p, "fee_sat"), json_number_value(json_object_get(p, "fee_rate_sat_vb")), dc_num(p, "vsize"),
+	    json_array_size(json_object_get(p, "inputs")), dc_num(p, "change_sat"));
 	for (k = 0; k < json_array_size(outs); k++) {
 		o = json_array_get(outs, k);
-		dc_btc(amt, sizeof(amt), num(o, "amount_sat"));
-		printf("  %s  %s%s\n", str(o, "address"), amt, json_is_true(json_object_get(o, "change")) ? "  (change)" :
+		dc_btc(amt, sizeof(amt), dc_num(o, "amount_sat"));
+		printf("  %s  %s%s\n", dc_str(o, "address"), amt, json_is_true(json_object_get(o, "change")) ? "  (change)" :
 		    "");
 	}
 }
@@ -165,11 +137,11 @@ cmd_send(int argc, char **argv)
 		goto out;
 	}
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--fee-rate")) != NULL) {
+		if ((v = dc_opt(argc, argv, &i, "--fee-rate")) != NULL) {
 			fee = v;
-		} else if ((v = opt(argc, argv, &i, "--idempotency-key")) != NULL) {
+		} else if ((v = dc_opt(argc, argv, &i, "--idempotency-key")) != NULL) {
 			key = v;
-		} else if ((v = opt(argc, argv, &i, "--passphrase-file")) != NULL) {
+		} else if ((v = dc_opt(argc, argv, &i, "--passphrase-file")) != NULL) {
 			pfile = v;
 		} else if (strcmp(argv[i], "--preview") == 0) {
 			preview = 1;
@@ -236,7 +208,7 @@ cmd_send(int argc, char **argv)
 		dc_print_json(ans);
 	else
 		printf("%s %s: txid %s, fee %lld sat at %g sat/vB\n", st == 201 ? "Sent" : "Already sent as",
-		    str(ans, "id"), str(ans, "txid"), num(ans, "fee_sat"),
+		    dc_str(ans, "id"), dc_str(ans, "txid"), dc_num(ans, "fee_sat"),
 		    json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
 out:
 	json_decref(req);
@@ -262,11 +234,11 @@ cmd_payments(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--status")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--status")) != NULL)
 			status = v;
-		else if ((v = opt(argc, argv, &i, "--limit")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--limit")) != NULL)
 			limit = v;
-		else if ((v = opt(argc, argv, &i, "--cursor")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--cursor")) != NULL)
 			cursor = v;
 		else {
 			dc_close(&c);
@@ -292,7 +264,7 @@ cmd_payments(int argc, char **argv)
 	for (k = 0; k < json_array_size(list); k++)
 		print_payment(json_array_get(list, k));
 	if (json_is_string(json_object_get(ans, "next_cursor")))
-		printf("more: coffer payments --cursor %s%s%s\n", str(ans, "next_cursor"), status != NULL ? " --status " : "",
+		printf("more: coffer payments --cursor %s%s%s\n", dc_str(ans, "next_cursor"), status != NULL ? " --status " : "",
 		    status != NULL ? status : "");
 out:
 	json_decref(ans);
@@ -312,7 +284,7 @@ cmd_bump(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--fee-rate")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--fee-rate")) != NULL)
 			fee = v;
 		else if (argv[i][0] != '-' && id == NULL)
 			id = argv[i];
@@ -340,8 +312,8 @@ cmd_bump(int argc, char **argv)
 	if (c.json) {
 		dc_print_json(ans);
 	} else {
-		printf("%s replaces %s: txid %s, fee %lld sat at %g sat/vB\n", str(ans, "id"), id, str(ans, "txid"),
-		    num(ans, "fee_sat"), json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
+		printf("%s replaces %s: txid %s, fee %lld sat at %g sat/vB\n", dc_str(ans, "id"), id, dc_str(ans, "txid"),
+		    dc_num(ans, "fee_sat"), json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
 	}
 out:
 	free(body);
@@ -364,7 +336,7 @@ cmd_payments_cancel(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--fee-rate")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--fee-rate")) != NULL)
 			fee = v;
 		else if (argv[i][0] != '-' && id == NULL)
 			id = argv[i];
@@ -394,7 +366,7 @@ cmd_payments_cancel(int argc, char **argv)
 		dc_print_json(ans);
 	} else {
 		printf("%s cancels %s (everything back to the wallet): txid %s, fee %lld sat at %g sat/vB\n",
-		    str(ans, "id"), id, str(ans, "txid"), num(ans, "fee_sat"),
+		    dc_str(ans, "id"), id, dc_str(ans, "txid"), dc_num(ans, "fee_sat"),
 		    json_number_value(json_object_get(ans, "fee_rate_sat_vb")));
 	}
 out:

@@ -7,34 +7,6 @@
 #include "cli/cli.h"
 #include "cli/daemon_client.h"
 
-static const char *
-opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
-static long long
-num(const json_t *o, const char *key)
-{
-	return (long long)json_integer_value(json_object_get(o, key));
-}
-
 /* JSON-quote a label into out (labels are short; control characters are refused by the daemon anyway). */
 static int
 quote(char *out, size_t outsize, const char *s)
@@ -64,9 +36,9 @@ cmd_address(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--label")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--label")) != NULL)
 			label = v;
-		else if ((v = opt(argc, argv, &i, "--limit")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--limit")) != NULL)
 			limit = v;
 		else if (strcmp(argv[i], "--list") == 0)
 			listing = 1;
@@ -88,7 +60,7 @@ cmd_address(int argc, char **argv)
 		for (k = 0; k < json_array_size(list); k++) {
 			const json_t *a = json_array_get(list, k);
 
-			printf("%5lld  %-64s  %s\n", num(a, "index"), str(a, "address"), str(a, "label"));
+			printf("%5lld  %-64s  %s\n", dc_num(a, "index"), dc_str(a, "address"), dc_str(a, "label"));
 		}
 		goto out;
 	}
@@ -102,7 +74,7 @@ cmd_address(int argc, char **argv)
 	if (c.json)
 		dc_print_json(ans);
 	else
-		printf("%s\n", str(ans, "address"));
+		printf("%s\n", dc_str(ans, "address"));
 out:
 	json_decref(ans);
 	dc_close(&c);
@@ -127,11 +99,11 @@ cmd_balance(int argc, char **argv)
 		if (c.json) {
 			dc_print_json(ans);
 		} else {
-			dc_btc(a, sizeof(a), num(ans, "confirmed_sat"));
-			dc_btc(b, sizeof(b), num(ans, "unconfirmed_sat"));
-			dc_btc(t, sizeof(t), num(ans, "total_sat"));
+			dc_btc(a, sizeof(a), dc_num(ans, "confirmed_sat"));
+			dc_btc(b, sizeof(b), dc_num(ans, "unconfirmed_sat"));
+			dc_btc(t, sizeof(t), dc_num(ans, "total_sat"));
 			printf("confirmed    %20s  %16lld sat\nunconfirmed  %20s  %16lld sat\ntotal        %20s  %16lld sat\n", a,
-			    num(ans, "confirmed_sat"), b, num(ans, "unconfirmed_sat"), t, num(ans, "total_sat"));
+			    dc_num(ans, "confirmed_sat"), b, dc_num(ans, "unconfirmed_sat"), t, dc_num(ans, "total_sat"));
 			if (!json_is_integer(json_object_get(ans, "synced_at")))
 				printf("(not synced with the chain yet: `coffer sync`)\n");
 		}
@@ -154,9 +126,9 @@ cmd_transactions(int argc, char **argv)
 	if ((r = dc_open(&c, &argc, argv)) != 0)
 		return r;
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--limit")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--limit")) != NULL)
 			limit = v;
-		else if ((v = opt(argc, argv, &i, "--cursor")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--cursor")) != NULL)
 			cursor = v;
 		else {
 			dc_close(&c);
@@ -176,18 +148,18 @@ cmd_transactions(int argc, char **argv)
 		printf("no transactions\n");
 	for (k = 0; k < json_array_size(list); k++) {
 		const json_t *t = json_array_get(list, k);
-		time_t at = (time_t)(json_is_integer(json_object_get(t, "block_time")) ? num(t, "block_time") :
-		    num(t, "first_seen"));
+		time_t at = (time_t)(json_is_integer(json_object_get(t, "block_time")) ? dc_num(t, "block_time") :
+		    dc_num(t, "first_seen"));
 		struct tm tm;
 
 		gmtime_r(&at, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		dc_btc(amt, sizeof(amt), num(t, "amount_sat"));
-		printf("%s  %-4s %20s  %6lld conf  %s\n", when, str(t, "direction"), amt, num(t, "confirmations"),
-		    str(t, "txid"));
+		dc_btc(amt, sizeof(amt), dc_num(t, "amount_sat"));
+		printf("%s  %-4s %20s  %6lld conf  %s\n", when, dc_str(t, "direction"), amt, dc_num(t, "confirmations"),
+		    dc_str(t, "txid"));
 	}
 	if (json_is_string(json_object_get(ans, "next_cursor")))
-		printf("more: coffer transactions --cursor %s\n", str(ans, "next_cursor"));
+		printf("more: coffer transactions --cursor %s\n", dc_str(ans, "next_cursor"));
 out:
 	json_decref(ans);
 	dc_close(&c);

@@ -13,28 +13,6 @@
 #define SECRET_MAX 256	/* bytes the daemon takes (WEBHOOK_MAX_SECRET) */
 #define SECRET_MIN 16
 
-static const char *
-opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
 /* Ids go into a path as given: wh_ and hex. */
 static int
 id_ok(const char *s)
@@ -102,9 +80,9 @@ cmd_webhooks_add(int argc, char **argv)
 	cbuf_init_secret(&secret, CLI_SECRET_FILE_MAX + 1);
 	cbuf_init_secret(&body, (size_t)16 << 10);
 	for (i = 1; i < argc; i++) {
-		if ((v = opt(argc, argv, &i, "--events")) != NULL)
+		if ((v = dc_opt(argc, argv, &i, "--events")) != NULL)
 			events = v;
-		else if ((v = opt(argc, argv, &i, "--secret-file")) != NULL)
+		else if ((v = dc_opt(argc, argv, &i, "--secret-file")) != NULL)
 			sfile = v;
 		else if (argv[i][0] != '-' && url == NULL)
 			url = argv[i];
@@ -152,7 +130,7 @@ cmd_webhooks_add(int argc, char **argv)
 	if (c.json)
 		dc_print_json(ans);
 	else
-		printf("Added %s: %s\n", str(ans, "id"), str(ans, "url"));
+		printf("Added %s: %s\n", dc_str(ans, "id"), dc_str(ans, "url"));
 	/* Once, on stderr, so that stdout stays the answer. */
 	if (generated)
 		fprintf(stderr, "Secret (shown once; deliveries are signed with it): %.*s\n", (int)secret.len,
@@ -199,7 +177,7 @@ cmd_webhooks_list(int argc, char **argv)
 	for (k = 0; k < json_array_size(list); k++) {
 		w = json_array_get(list, k);
 		evs = json_object_get(w, "events");
-		printf("%s  %s  ", str(w, "id"), str(w, "url"));
+		printf("%s  %s  ", dc_str(w, "id"), dc_str(w, "url"));
 		for (e = 0; e < json_array_size(evs); e++)
 			printf("%s%s", e ? "," : "", json_string_value(json_array_get(evs, e)) != NULL ?
 			    json_string_value(json_array_get(evs, e)) : "");

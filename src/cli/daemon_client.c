@@ -347,3 +347,31 @@ dc_btc(char *out, size_t outsize, long long sat)
 
 	snprintf(out, outsize, "%s%llu.%08llu BTC", sat < 0 ? "-" : "", a / 100000000ULL, a % 100000000ULL);
 }
+
+const char *
+dc_opt(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+const char *
+dc_str(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? v : "";
+}
+
+long long
+dc_num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}

@@ -70,4 +70,14 @@ int dc_read_passphrase(struct cbuf *out, const char *file, const char *prompt);
 /* Amounts: "0.00077000 BTC" style from satoshis into out. */
 void dc_btc(char *out, size_t outsize, long long sat);
 
+/*
+ * argv[*i] is option `name`: its value ("--name=V" or "--name V", then *i
+ * moves past it), else NULL.
+ */
+const char *dc_opt(int argc, char **argv, int *i, const char *name);
+/* A string member of an answer, "" when absent or not a string. */
+const char *dc_str(const json_t *o, const char *key);
+/* An integer member of an answer, 0 when absent or not an integer. */
+long long dc_num(const json_t *o, const char *key);
+
 #endif
